@@ -1,0 +1,116 @@
+using System.IO.Compression;
+using ZstdSharp;
+
+namespace Tollgate.Core.Compression;
+
+/// <summary>Outcome of decoding a body with its <c>Content-Encoding</c>.</summary>
+public enum DecodeStatus
+{
+    Ok,
+    UnsupportedEncoding,
+    Corrupt,
+    TooLarge,
+}
+
+/// <summary>Decodes bodies sent with <c>Content-Encoding</c> zstd, gzip, br or deflate (or a list of them).</summary>
+public static class ContentCoding
+{
+    public static bool IsIdentity(string? contentEncoding) =>
+        string.IsNullOrWhiteSpace(contentEncoding) || contentEncoding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when every coding in the header is one this class can decode.</summary>
+    public static bool IsSupported(string? contentEncoding)
+    {
+        if (IsIdentity(contentEncoding))
+        {
+            return true;
+        }
+
+        foreach (var part in contentEncoding!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Normalize(part) is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Decodes <paramref name="body"/>; codings listed first were applied first, so they are undone last.</summary>
+    public static DecodeStatus TryDecode(string? contentEncoding, ReadOnlyMemory<byte> body, long maxDecodedBytes, out ReadOnlyMemory<byte> decoded)
+    {
+        decoded = body;
+        if (IsIdentity(contentEncoding))
+        {
+            return DecodeStatus.Ok;
+        }
+
+        var codings = contentEncoding!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = codings.Length - 1; i >= 0; i--)
+        {
+            var coding = Normalize(codings[i]);
+            if (coding is null)
+            {
+                return DecodeStatus.UnsupportedEncoding;
+            }
+
+            if (coding == "identity")
+            {
+                continue;
+            }
+
+            try
+            {
+                using var input = new MemoryStream(decoded.ToArray(), writable: false);
+                using Stream decoder = coding switch
+                {
+                    "gzip" => new GZipStream(input, CompressionMode.Decompress),
+                    "deflate" => OpenDeflate(input),
+                    "br" => new BrotliStream(input, CompressionMode.Decompress),
+                    _ => new DecompressionStream(input),
+                };
+                using var output = new MemoryStream();
+                var buffer = new byte[81920];
+                int read;
+                while ((read = decoder.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    if (output.Length + read > maxDecodedBytes)
+                    {
+                        return DecodeStatus.TooLarge;
+                    }
+
+                    output.Write(buffer, 0, read);
+                }
+
+                decoded = output.GetBuffer().AsMemory(0, (int)output.Length);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or ZstdException or IOException)
+            {
+                return DecodeStatus.Corrupt;
+            }
+        }
+
+        return DecodeStatus.Ok;
+    }
+
+    private static string? Normalize(string coding) => coding.ToLowerInvariant() switch
+    {
+        "gzip" or "x-gzip" => "gzip",
+        "deflate" => "deflate",
+        "br" => "br",
+        "zstd" => "zstd",
+        "identity" => "identity",
+        _ => null,
+    };
+
+    // HTTP "deflate" is zlib-wrapped (RFC 9110), but some clients send raw deflate; the first
+    // byte of a zlib stream tells them apart (CMF with method 8).
+    private static Stream OpenDeflate(MemoryStream input)
+    {
+        var first = input.Length >= 2 ? input.GetBuffer()[0] : (byte)0;
+        var second = input.Length >= 2 ? input.GetBuffer()[1] : (byte)0;
+        var isZlib = (first & 0x0F) == 8 && ((first << 8) | second) % 31 == 0;
+        return isZlib ? new ZLibStream(input, CompressionMode.Decompress) : new DeflateStream(input, CompressionMode.Decompress);
+    }
+}

@@ -1,0 +1,366 @@
+using System.Globalization;
+using Tollgate.Core.Pricing;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace Tollgate.Core.Configuration;
+
+/// <summary>The outcome of loading configuration: a config, or errors that each name the bad field.</summary>
+public sealed record ConfigResult(TollgateConfig? Config, IReadOnlyList<string> Errors)
+{
+    public bool Ok => Config is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// Loads <c>tollgate.toml</c>, then applies <c>TOLLGATE_&lt;SECTION&gt;__&lt;KEY&gt;</c> environment
+/// variables, and validates everything. Unknown sections and keys are errors (a typo must not be
+/// silently ignored), with a suggestion when a known name is close.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly Field[] Fields =
+    [
+        new("server", "host", "a host name or IP address", (b, v) => Str(v, s => b.Host = s)),
+        new("server", "port", "an integer from 0 to 65535", (b, v) => Int(v, 0, 65535, n => b.Port = (int)n)),
+        new("server", "allow_non_loopback", "true or false", (b, v) => Bool(v, x => b.AllowNonLoopback = x)),
+        new("server", "max_request_body_mb", "an integer from 64 to 4096", (b, v) => Int(v, 64, 4096, n => b.MaxRequestBodyBytes = n * 1024 * 1024)),
+        new("server", "idle_timeout_seconds", "an integer from 1 to 86400", (b, v) => Int(v, 1, 86400, n => b.IdleTimeout = TimeSpan.FromSeconds(n))),
+        new("upstreams", "openai", "an absolute http(s) URL", (b, v) => Url(v, s => b.OpenAI = s)),
+        new("upstreams", "anthropic", "an absolute http(s) URL", (b, v) => Url(v, s => b.Anthropic = s)),
+        new("upstreams", "chatgpt", "an absolute http(s) URL", (b, v) => Url(v, s => b.ChatGpt = s)),
+        new("logging", "level", "one of trace, debug, information, warning, error, critical, none",
+            (b, v) => Str(v, s => b.LogLevel = s.ToLowerInvariant(), s => s.ToLowerInvariant() is "trace" or "debug" or "information" or "warning" or "error" or "critical" or "none")),
+        new("logging", "request_log", "true or false", (b, v) => Bool(v, x => b.RequestLog = x)),
+        new("logging", "request_log_max_mb", "an integer from 1 to 1024", (b, v) => Int(v, 1, 1024, n => b.RequestLogMaxBytes = n * 1024 * 1024)),
+        new("logging", "request_log_files", "an integer from 1 to 100", (b, v) => Int(v, 1, 100, n => b.RequestLogFiles = (int)n)),
+    ];
+
+    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing"];
+    private static readonly string[] PriceKeys = ["input", "cached_input", "output", "cache_write", "cache_write_1h"];
+
+    /// <summary>Loads from <paramref name="paths"/>.ConfigFile (if present) and the environment.</summary>
+    public static ConfigResult Load(AppPaths paths, IReadOnlyDictionary<string, string> environment)
+    {
+        var errors = new List<string>();
+        var builder = new Builder();
+        var file = paths.ConfigFile;
+        if (File.Exists(file))
+        {
+            ApplyFile(file, File.ReadAllText(file), builder, errors);
+        }
+        else if (paths.ConfigFileIsExplicit)
+        {
+            errors.Add($"config file {file} does not exist (named by --config or TOLLGATE_CONFIG)");
+        }
+
+        ApplyEnvironment(environment, builder, errors);
+        return errors.Count > 0 ? new ConfigResult(null, errors) : new ConfigResult(builder.Build(), errors);
+    }
+
+    /// <summary>Parses TOML text; exposed for tests.</summary>
+    public static ConfigResult Parse(string fileName, string toml)
+    {
+        var errors = new List<string>();
+        var builder = new Builder();
+        ApplyFile(fileName, toml, builder, errors);
+        return errors.Count > 0 ? new ConfigResult(null, errors) : new ConfigResult(builder.Build(), errors);
+    }
+
+    private static void ApplyFile(string fileName, string toml, Builder builder, List<string> errors)
+    {
+        var name = Path.GetFileName(fileName);
+        TomlTable table;
+        try
+        {
+            table = TomlSerializer.Deserialize<TomlTable>(toml) ?? new TomlTable();
+        }
+        catch (TomlException ex)
+        {
+            errors.Add($"{name}: not valid TOML: {ex.Message}");
+            return;
+        }
+
+        foreach (var (sectionName, sectionValue) in table)
+        {
+            if (!Sections.Contains(sectionName))
+            {
+                errors.Add($"{name}: unknown section '{sectionName}'{Suggest(sectionName, Sections)}");
+                continue;
+            }
+
+            if (sectionValue is not TomlTable section)
+            {
+                errors.Add($"{name}: '{sectionName}' must be a table ([{sectionName}])");
+                continue;
+            }
+
+            if (sectionName == "pricing")
+            {
+                ApplyPricing(name, section, builder, errors);
+                continue;
+            }
+
+            foreach (var (key, value) in section)
+            {
+                var field = Array.Find(Fields, f => f.Section == sectionName && f.Key == key);
+                if (field is null)
+                {
+                    var known = Fields.Where(f => f.Section == sectionName).Select(f => f.Key).ToArray();
+                    errors.Add($"{name}: unknown key '{sectionName}.{key}'{Suggest(key, known)}");
+                    continue;
+                }
+
+                if (!field.Apply(builder, value))
+                {
+                    errors.Add($"{name}: {sectionName}.{key} must be {field.Expect}, got {Describe(value)}");
+                }
+            }
+        }
+    }
+
+    private static void ApplyEnvironment(IReadOnlyDictionary<string, string> environment, Builder builder, List<string> errors)
+    {
+        foreach (var (variable, value) in environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!variable.StartsWith("TOLLGATE_", StringComparison.Ordinal) || !variable.Contains("__", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = variable["TOLLGATE_".Length..].ToLowerInvariant().Split("__");
+            if (parts.Length != 2)
+            {
+                errors.Add($"environment: {variable}: expected TOLLGATE_<SECTION>__<KEY>");
+                continue;
+            }
+
+            var field = Array.Find(Fields, f => f.Section == parts[0] && f.Key == parts[1]);
+            if (field is null)
+            {
+                errors.Add($"environment: {variable} names no setting{Suggest($"{parts[0]}.{parts[1]}", Fields.Select(f => $"{f.Section}.{f.Key}").ToArray())}");
+                continue;
+            }
+
+            if (!field.Apply(builder, value))
+            {
+                errors.Add($"environment: {variable} ({field.Section}.{field.Key}) must be {field.Expect}, got \"{value}\"");
+            }
+        }
+    }
+
+    private static void ApplyPricing(string name, TomlTable pricing, Builder builder, List<string> errors)
+    {
+        foreach (var (key, value) in pricing)
+        {
+            switch (key)
+            {
+                case "models" when value is TomlTable models:
+                    foreach (var (model, entry) in models)
+                    {
+                        if (ReadPrice(name, $"pricing.models.\"{model}\"", entry, errors) is { } price)
+                        {
+                            builder.Prices[model] = price;
+                        }
+                    }
+
+                    break;
+                case "aliases" when value is TomlTable aliases:
+                    foreach (var (alias, target) in aliases)
+                    {
+                        if (target is string s && s.Length > 0)
+                        {
+                            builder.Aliases[alias] = s;
+                        }
+                        else
+                        {
+                            errors.Add($"{name}: pricing.aliases.\"{alias}\" must be a model name (a string), got {Describe(target)}");
+                        }
+                    }
+
+                    break;
+                case "default":
+                    builder.DefaultPrice = ReadPrice(name, "pricing.default", value, errors);
+                    break;
+                default:
+                    errors.Add($"{name}: unknown key 'pricing.{key}'{Suggest(key, ["models", "aliases", "default"])}");
+                    break;
+            }
+        }
+    }
+
+    private static ModelPrice? ReadPrice(string name, string path, object? value, List<string> errors)
+    {
+        if (value is not TomlTable t)
+        {
+            errors.Add($"{name}: {path} must be a table with input, cached_input, output (USD per 1M tokens)");
+            return null;
+        }
+
+        var ok = true;
+        var numbers = new Dictionary<string, decimal>();
+        foreach (var (key, v) in t)
+        {
+            if (!PriceKeys.Contains(key))
+            {
+                errors.Add($"{name}: unknown key '{path}.{key}'{Suggest(key, PriceKeys)}");
+                ok = false;
+            }
+            else if (ToDecimal(v) is { } d && d >= 0)
+            {
+                numbers[key] = d;
+            }
+            else
+            {
+                errors.Add($"{name}: {path}.{key} must be a non-negative number (USD per 1M tokens), got {Describe(v)}");
+                ok = false;
+            }
+        }
+
+        foreach (var required in (ReadOnlySpan<string>)["input", "output"])
+        {
+            if (!numbers.ContainsKey(required) && ok)
+            {
+                errors.Add($"{name}: {path}.{required} is required");
+                ok = false;
+            }
+        }
+
+        return ok
+            ? new ModelPrice(
+                numbers["input"],
+                numbers.GetValueOrDefault("cached_input", numbers["input"]),
+                numbers["output"],
+                numbers.TryGetValue("cache_write", out var w) ? w : null,
+                numbers.TryGetValue("cache_write_1h", out var w1) ? w1 : null)
+            : null;
+    }
+
+    private static decimal? ToDecimal(object? v) => v switch
+    {
+        long l => l,
+        double d when double.IsFinite(d) => (decimal)d,
+        string s when decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) => m,
+        _ => null,
+    };
+
+    private static bool Str(object? v, Action<string> set, Func<string, bool>? valid = null)
+    {
+        if (v is not string s || s.Length == 0 || (valid is not null && !valid(s)))
+        {
+            return false;
+        }
+
+        set(s);
+        return true;
+    }
+
+    private static bool Int(object? v, long min, long max, Action<long> set)
+    {
+        long? n = v switch
+        {
+            long l => l,
+            string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) => p,
+            _ => null,
+        };
+        if (n is not { } x || x < min || x > max)
+        {
+            return false;
+        }
+
+        set(x);
+        return true;
+    }
+
+    private static bool Bool(object? v, Action<bool> set)
+    {
+        bool? b = v switch
+        {
+            bool x => x,
+            string s when bool.TryParse(s, out var p) => p,
+            "1" => true,
+            "0" => false,
+            _ => null,
+        };
+        if (b is not { } value)
+        {
+            return false;
+        }
+
+        set(value);
+        return true;
+    }
+
+    private static bool Url(object? v, Action<string> set) =>
+        Str(v, s => set(s.TrimEnd('/')), s => Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"));
+
+    private static string Describe(object? v) => v switch
+    {
+        null => "nothing",
+        string s => $"\"{s}\"",
+        bool b => b ? "true" : "false",
+        TomlTable => "a table",
+        TomlArray => "an array",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "?",
+    };
+
+    private static string Suggest(string given, IReadOnlyList<string> known)
+    {
+        var best = known.Select(k => (k, d: Distance(given, k))).OrderBy(p => p.d).FirstOrDefault();
+        return best.k is not null && best.d <= Math.Max(2, given.Length / 3) ? $" (did you mean '{best.k}'?)" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private sealed record Field(string Section, string Key, string Expect, Func<Builder, object?, bool> Apply);
+
+    private sealed class Builder
+    {
+        public string Host { get; set; } = new ServerConfig().Host;
+        public int Port { get; set; } = new ServerConfig().Port;
+        public bool AllowNonLoopback { get; set; }
+        public long MaxRequestBodyBytes { get; set; } = new ServerConfig().MaxRequestBodyBytes;
+        public TimeSpan IdleTimeout { get; set; } = new ServerConfig().IdleTimeout;
+        public string OpenAI { get; set; } = new UpstreamsConfig().OpenAI;
+        public string Anthropic { get; set; } = new UpstreamsConfig().Anthropic;
+        public string ChatGpt { get; set; } = new UpstreamsConfig().ChatGpt;
+        public string LogLevel { get; set; } = new LoggingConfig().Level;
+        public bool RequestLog { get; set; } = true;
+        public long RequestLogMaxBytes { get; set; } = new LoggingConfig().RequestLogMaxBytes;
+        public int RequestLogFiles { get; set; } = new LoggingConfig().RequestLogFiles;
+        public Dictionary<string, ModelPrice> Prices { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public Dictionary<string, string> Aliases { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public ModelPrice? DefaultPrice { get; set; }
+
+        public TollgateConfig Build() => new()
+        {
+            Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout },
+            Upstreams = new UpstreamsConfig { OpenAI = OpenAI, Anthropic = Anthropic, ChatGpt = ChatGpt },
+            Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles },
+            Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },
+        };
+    }
+}

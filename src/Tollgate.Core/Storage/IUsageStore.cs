@@ -1,0 +1,22 @@
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>
+/// Where usage records live. Kept narrow so a second backend (PostgreSQL for a team of
+/// gateways) is an addition, not a rewrite.
+/// </summary>
+public interface IUsageStore
+{
+    /// <summary>Creates or upgrades the schema. Safe to call on every start.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Appends a batch in one transaction, together with its summary rows and rate-limit snapshots.</summary>
+    Task AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>Records in a time range (inclusive start, exclusive end), oldest first.</summary>
+    IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken);
+}
+
+/// <summary>A time range and source filter; null bounds are open.</summary>
+public sealed record UsageQuery(DateTimeOffset? From = null, DateTimeOffset? Until = null, string? Source = null);

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>The embedded default store: one SQLite file in WAL mode, written by one writer in batches.</summary>
+public sealed class SqliteUsageStore : IUsageStore
+{
+    private readonly string _connectionString;
+
+    public SqliteUsageStore(string databasePath)
+    {
+        DatabasePath = databasePath;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string DatabasePath { get; }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(DatabasePath));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        var version = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
+        if (version > Migrations.Steps.Length)
+        {
+            throw new InvalidOperationException(
+                $"The database {DatabasePath} has schema version {version}, newer than this Tollgate knows ({Migrations.Steps.Length}). Upgrade Tollgate.");
+        }
+
+        for (var step = (int)version; step < Migrations.Steps.Length; step++)
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(Migrations.Steps[step], transaction: tx);
+            await connection.ExecuteAsync($"PRAGMA user_version = {step + 1};", transaction: tx);
+            await tx.CommitAsync(cancellationToken);
+        }
+    }
+
+    public async Task AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertRecordSql, records.Select(ToRow), transaction: tx);
+        await connection.ExecuteAsync(UpsertSummarySql, Summarize(records), transaction: tx);
+        var snapshots = records.Where(r => r.RateLimits is { IsEmpty: false }).Select(r => new
+        {
+            time_ms = r.RateLimits!.Time.ToUnixTimeMilliseconds(),
+            source = r.Source,
+            session_id = r.SessionId,
+            plan_type = r.RateLimits.PlanType,
+            snapshot_json = JsonSerializer.Serialize(r.RateLimits, StoreJson.Default.RateLimitSnapshot),
+        }).ToList();
+        if (snapshots.Count > 0)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO rate_limit_snapshots(time_ms, source, session_id, plan_type, snapshot_json) VALUES (@time_ms, @source, @session_id, @plan_type, @snapshot_json)",
+                snapshots,
+                transaction: tx);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var sql = "SELECT * FROM usage_records WHERE time_ms >= @from AND time_ms < @until"
+            + (query.Source is null ? "" : " AND source = @source")
+            + " ORDER BY time_ms, id";
+        var args = new
+        {
+            from = query.From?.ToUnixTimeMilliseconds() ?? long.MinValue,
+            until = query.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue,
+            source = query.Source,
+        };
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
+        var parser = reader.GetRowParser<RecordRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return FromRow(parser(reader));
+        }
+    }
+
+    /// <summary>The summary rows (UTC days), for checks and fast totals.</summary>
+    public async Task<IReadOnlyList<DailySummaryRow>> ReadDailySummaryAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DailySummaryRow>(new CommandDefinition(
+            "SELECT day AS Day, model AS Model, source AS Source, requests AS Requests, input_tokens AS InputTokens, cached_input_tokens AS CachedInputTokens, cache_write_tokens AS CacheWriteTokens, output_tokens AS OutputTokens, reasoning_tokens AS ReasoningTokens, cost_pusd AS CostPicoUsd, unpriced_requests AS UnpricedRequests, unknown_usage_requests AS UnknownUsageRequests FROM daily_summary ORDER BY day, model, source",
+            cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        return connection;
+    }
+
+    private const string InsertRecordSql = """
+        INSERT OR IGNORE INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport,
+            latency_ms, ttfb_ms, usage_state, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
+            output_tokens, reasoning_tokens, usage_estimated, cost_pusd, session_id, service_tier, reasoning_effort, outcome,
+            error_type, response_id, account)
+        VALUES (@id, @time_ms, @source, @service, @endpoint, @method, @status, @model, @stream, @transport,
+            @latency_ms, @ttfb_ms, @usage_state, @input_tokens, @cached_input_tokens, @cache_write_tokens, @cache_write_1h_tokens,
+            @output_tokens, @reasoning_tokens, @usage_estimated, @cost_pusd, @session_id, @service_tier, @reasoning_effort, @outcome,
+            @error_type, @response_id, @account)
+        """;
+
+    private const string UpsertSummarySql = """
+        INSERT INTO daily_summary (day, model, source, requests, input_tokens, cached_input_tokens, cache_write_tokens,
+            output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests)
+        VALUES (@Day, @Model, @Source, @Requests, @InputTokens, @CachedInputTokens, @CacheWriteTokens,
+            @OutputTokens, @ReasoningTokens, @CostPicoUsd, @UnpricedRequests, @UnknownUsageRequests)
+        ON CONFLICT (day, model, source) DO UPDATE SET
+            requests = requests + excluded.requests,
+            input_tokens = input_tokens + excluded.input_tokens,
+            cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+            cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+            output_tokens = output_tokens + excluded.output_tokens,
+            reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+            cost_pusd = cost_pusd + excluded.cost_pusd,
+            unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+            unknown_usage_requests = unknown_usage_requests + excluded.unknown_usage_requests
+        """;
+
+    private static IEnumerable<DailySummaryRow> Summarize(IReadOnlyList<UsageRecord> records) =>
+        records
+            .GroupBy(r => (Day: r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: r.Model ?? "", r.Source))
+            .Select(g => new DailySummaryRow
+            {
+                Day = g.Key.Day,
+                Model = g.Key.Model,
+                Source = g.Key.Source,
+                Requests = g.Count(),
+                InputTokens = g.Sum(r => r.Usage?.InputTokens ?? 0),
+                CachedInputTokens = g.Sum(r => r.Usage?.CachedInputTokens ?? 0),
+                CacheWriteTokens = g.Sum(r => r.Usage?.CacheWriteTokens ?? 0),
+                OutputTokens = g.Sum(r => r.Usage?.OutputTokens ?? 0),
+                ReasoningTokens = g.Sum(r => r.Usage?.ReasoningTokens ?? 0),
+                CostPicoUsd = g.Sum(r => Money.ToPico(r.CostUsd) ?? 0),
+                UnpricedRequests = g.Count(r => r.Usage is not null && r.CostUsd is null),
+                UnknownUsageRequests = g.Count(r => r.UsageState == UsageState.Unknown),
+            });
+
+    private static object ToRow(UsageRecord r) => new
+    {
+        id = r.Id.ToString("N"),
+        time_ms = r.Time.ToUnixTimeMilliseconds(),
+        source = r.Source,
+        service = r.Service,
+        endpoint = r.Endpoint,
+        method = r.Method,
+        status = r.Status,
+        model = r.Model,
+        stream = r.Stream ? 1 : 0,
+        transport = r.Transport,
+        latency_ms = r.LatencyMs,
+        ttfb_ms = r.TimeToFirstByteMs,
+        usage_state = r.UsageState.ToString(),
+        input_tokens = r.Usage?.InputTokens,
+        cached_input_tokens = r.Usage?.CachedInputTokens,
+        cache_write_tokens = r.Usage?.CacheWriteTokens,
+        cache_write_1h_tokens = r.Usage?.CacheWrite1hTokens,
+        output_tokens = r.Usage?.OutputTokens,
+        reasoning_tokens = r.Usage?.ReasoningTokens,
+        usage_estimated = r.UsageEstimated ? 1 : 0,
+        cost_pusd = Money.ToPico(r.CostUsd),
+        session_id = r.SessionId,
+        service_tier = r.ServiceTier,
+        reasoning_effort = r.ReasoningEffort,
+        outcome = r.Outcome.ToString(),
+        error_type = r.ErrorType,
+        response_id = r.ResponseId,
+        account = r.Account,
+    };
+
+    private static UsageRecord FromRow(RecordRow row) => new()
+    {
+        Id = Guid.ParseExact(row.id, "N"),
+        Time = DateTimeOffset.FromUnixTimeMilliseconds(row.time_ms),
+        Source = row.source,
+        Service = row.service,
+        Endpoint = row.endpoint,
+        Method = row.method,
+        Status = (int)row.status,
+        Model = row.model,
+        Stream = row.stream != 0,
+        Transport = row.transport,
+        LatencyMs = row.latency_ms,
+        TimeToFirstByteMs = row.ttfb_ms,
+        UsageState = Enum.Parse<UsageState>(row.usage_state),
+        Usage = row.input_tokens is null && row.output_tokens is null ? null : new TokenUsage(
+            row.input_tokens ?? 0,
+            row.cached_input_tokens ?? 0,
+            row.cache_write_tokens ?? 0,
+            row.output_tokens ?? 0,
+            row.reasoning_tokens ?? 0,
+            row.cache_write_1h_tokens ?? 0),
+        UsageEstimated = row.usage_estimated != 0,
+        CostUsd = Money.FromPico(row.cost_pusd),
+        SessionId = row.session_id,
+        ServiceTier = row.service_tier,
+        ReasoningEffort = row.reasoning_effort,
+        Outcome = Enum.Parse<CallOutcome>(row.outcome),
+        ErrorType = row.error_type,
+        ResponseId = row.response_id,
+        Account = row.account,
+    };
+
+#pragma warning disable IDE1006 // column names, mapped by Dapper
+    private sealed record RecordRow(
+        string id, long time_ms, string source, string service, string endpoint, string method, long status, string? model,
+        long stream, string transport, double latency_ms, double? ttfb_ms, string usage_state, long? input_tokens,
+        long? cached_input_tokens, long? cache_write_tokens, long? cache_write_1h_tokens, long? output_tokens,
+        long? reasoning_tokens, long usage_estimated, long? cost_pusd, string? session_id, string? service_tier,
+        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account);
+#pragma warning restore IDE1006
+}
+
+/// <summary>One row of the per-day, per-model, per-source summary (UTC days).</summary>
+public sealed record DailySummaryRow
+{
+    public string Day { get; init; } = "";
+    public string Model { get; init; } = "";
+    public string Source { get; init; } = "";
+    public long Requests { get; init; }
+    public long InputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
+    public long CacheWriteTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long ReasoningTokens { get; init; }
+    public long CostPicoUsd { get; init; }
+    public long UnpricedRequests { get; init; }
+    public long UnknownUsageRequests { get; init; }
+}

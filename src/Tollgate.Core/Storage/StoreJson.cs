@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Tollgate.Core.RateLimits;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>Source-generated JSON for what the store keeps as JSON text.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RateLimitSnapshot))]
+internal sealed partial class StoreJson : JsonSerializerContext;

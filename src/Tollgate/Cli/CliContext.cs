@@ -1,0 +1,44 @@
+using System.Collections;
+using Spectre.Console;
+using Tollgate.Core.Configuration;
+
+namespace Tollgate.Cli;
+
+/// <summary>Loads paths and configuration for a command and reports config errors the same way for all.</summary>
+internal static class CliContext
+{
+    public static IReadOnlyDictionary<string, string> Environment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+        {
+            result[(string)e.Key] = (string?)e.Value ?? "";
+        }
+
+        return result;
+    }
+
+    /// <summary>Returns the config, or null after printing every problem to stderr.</summary>
+    public static (AppPaths Paths, TollgateConfig? Config) Load(string? configOverride)
+    {
+        var paths = AppPaths.FromProcess(configOverride);
+        var result = ConfigLoader.Load(paths, Environment());
+        if (!result.Ok)
+        {
+            foreach (var error in result.Errors)
+            {
+                Error(error);
+            }
+
+            Error($"fix the configuration ({paths.ConfigFile}) and try again");
+        }
+
+        return (paths, result.Config);
+    }
+
+    public static void Error(string message)
+    {
+        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    }
+}

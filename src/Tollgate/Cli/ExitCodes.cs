@@ -1,0 +1,28 @@
+namespace Tollgate.Cli;
+
+/// <summary>Every exit code the CLI returns, in one place.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>An unexpected failure (a bug); the message says what happened.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad command-line arguments.</summary>
+    public const int InvalidArguments = 2;
+
+    /// <summary>The config file or an environment override is invalid.</summary>
+    public const int InvalidConfig = 3;
+
+    /// <summary>The listen port is taken by another process.</summary>
+    public const int AddressInUse = 4;
+
+    /// <summary>The listen address was refused (not loopback).</summary>
+    public const int ListenRefused = 5;
+
+    /// <summary>The data directory or database could not be opened.</summary>
+    public const int StorageUnavailable = 6;
+
+    /// <summary>Interrupted by Ctrl+C before finishing.</summary>
+    public const int Cancelled = 130;
+}

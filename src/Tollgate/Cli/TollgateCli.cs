@@ -1,0 +1,47 @@
+using System.CommandLine;
+
+namespace Tollgate.Cli;
+
+/// <summary>The command tree. One class per command; this only assembles them.</summary>
+internal static class TollgateCli
+{
+    public static RootCommand Build()
+    {
+        var config = new Option<string?>("--config", "-c")
+        {
+            Description = "Config file (default $XDG_CONFIG_HOME/tollgate/tollgate.toml; env TOLLGATE_CONFIG)",
+            Recursive = true,
+        };
+        var root = new RootCommand("Tollgate: a local gateway that forwards, meters and prices every OpenAI/Anthropic API call.");
+        root.Options.Add(config);
+        root.Subcommands.Add(new ServeCommand(config));
+        root.Subcommands.Add(new UsageCommand(config));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is null)
+        {
+            foreach (var error in parse.Errors)
+            {
+                CliContext.Error(error.Message);
+            }
+
+            return ExitCodes.InvalidArguments;
+        }
+
+        try
+        {
+            // The host handles Ctrl+C/SIGTERM itself and drains the usage writer; the parser's own
+            // termination timeout would cut that short.
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Cancelled;
+        }
+    }
+}

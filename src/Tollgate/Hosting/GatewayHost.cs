@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Tollgate.Core.Pricing;
+using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
+using Tollgate.Proxy;
+
+namespace Tollgate.Hosting;
+
+/// <summary>Builds the gateway web application: Kestrel, the usage pipeline, and the forwarding path.</summary>
+internal static class GatewayHost
+{
+    /// <summary>Builds the app; returns an error instead when the listen address is refused.</summary>
+    public static (WebApplication? App, string? Error) Build(GatewaySettings settings)
+    {
+        var config = settings.Config;
+        var (address, error) = ListenAddress.Resolve(config.Server.Host, config.Server.AllowNonLoopback);
+        if (address is null)
+        {
+            return (null, error);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes;
+            kestrel.Listen(address, config.Server.Port, listen => listen.Protocols = HttpProtocols.Http1); // cleartext: no h2 without TLS
+        });
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        ConfigureLogging(builder.Logging, settings);
+
+        var services = builder.Services;
+        services.AddSingleton(settings.Time);
+        services.AddSingleton(config);
+        services.AddSingleton(settings.Paths);
+        services.AddSingleton(PriceTable.Create(config.Pricing));
+        services.AddSingleton<SqliteUsageStore>(_ => new SqliteUsageStore(settings.Paths.DatabasePath));
+        services.AddSingleton<IUsageStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
+        services.AddSingleton(new LiveFeed(500));
+        services.AddSingleton(sp => new UsageWriter(
+            sp.GetRequiredService<IUsageStore>(),
+            sp.GetRequiredService<PriceTable>(),
+            sp.GetRequiredService<LiveFeed>(),
+            config.Logging.RequestLog ? new RequestLog(settings.Paths.RequestLogPath, config.Logging.RequestLogMaxBytes, config.Logging.RequestLogFiles) : null,
+            sp.GetRequiredService<ILogger<UsageWriter>>()));
+        services.AddHostedService<UsagePipelineService>();
+        services.AddHttpForwarder();
+        services.AddSingleton(new UpstreamRouter(config.Upstreams));
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<MeteringTransformer>();
+        services.AddSingleton<WebSocketRelay>();
+        services.AddSingleton<GatewayProxy>();
+
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapGet("/_tollgate/health", () => Results.Json(new { status = "ok" }));
+        var proxy = app.Services.GetRequiredService<GatewayProxy>();
+        app.Use(async (context, next) =>
+        {
+            // Tollgate's own endpoints win; everything else is forwarded, unknown paths included.
+            if (context.GetEndpoint() is not null)
+            {
+                await next(context);
+                return;
+            }
+
+            await proxy.HandleAsync(context);
+        });
+        return (app, null);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, GatewaySettings settings)
+    {
+        logging.ClearProviders();
+        var level = settings.Config.Logging.Level switch
+        {
+            "trace" => LogLevel.Trace,
+            "debug" => LogLevel.Debug,
+            "warning" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "critical" => LogLevel.Critical,
+            "none" => LogLevel.None,
+            _ => LogLevel.Information,
+        };
+        logging.SetMinimumLevel(level);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        logging.AddFilter("Yarp", LogLevel.Error); // the proxy logs its own one-line summary of forwarding errors
+        if (settings.ConsoleLogging)
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.ColorBehavior = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 }
+                    ? Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled
+                    : Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Default;
+            });
+        }
+    }
+}

@@ -1,0 +1,12 @@
+using Tollgate.Core.Configuration;
+
+namespace Tollgate.Hosting;
+
+/// <summary>Everything needed to start a gateway: validated config, paths, and the clock.</summary>
+internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>When false, logs go nowhere on the console (tests, or when a TUI owns the terminal).</summary>
+    public bool ConsoleLogging { get; init; } = true;
+}

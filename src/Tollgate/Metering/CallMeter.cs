@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using Tollgate.Core.Usage;
+using Tollgate.Proxy;
+
+namespace Tollgate.Metering;
+
+/// <summary>
+/// Per-request metering state, carried in the request's features from the moment the request
+/// arrives to the moment its record is handed to the writer.
+/// </summary>
+internal sealed class CallMeter
+{
+    public CallMeter(UpstreamRoute route, long startTimestamp, DateTimeOffset startTime)
+    {
+        Route = route;
+        StartTimestamp = startTimestamp;
+        StartTime = startTime;
+    }
+
+    public UpstreamRoute Route { get; }
+    public long StartTimestamp { get; }
+    public DateTimeOffset StartTime { get; }
+    public RequestInfo Request { get; set; } = RequestInfo.Empty;
+    public string? SessionId { get; set; }
+    public IUsageTap? Tap { get; set; }
+    public long FirstByteTimestamp { get; set; }
+    public Core.RateLimits.RateLimitSnapshot? RateLimits { get; set; }
+
+    public void MarkFirstByte()
+    {
+        if (FirstByteTimestamp == 0)
+        {
+            FirstByteTimestamp = Stopwatch.GetTimestamp();
+        }
+    }
+}

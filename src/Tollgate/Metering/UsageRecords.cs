@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Metering;
+
+/// <summary>Turns a finished call's meter and tap result into the record that is stored.</summary>
+internal static class UsageRecords
+{
+    public static UsageRecord Build(HttpContext context, CallMeter meter, CallUsage? usage, CallOutcome outcome, string transport = "http", int? status = null)
+    {
+        var end = Stopwatch.GetTimestamp();
+        var httpStatus = status ?? context.Response.StatusCode;
+        if (outcome == CallOutcome.Success)
+        {
+            outcome = httpStatus >= 400 ? CallOutcome.UpstreamError
+                : usage is { Malformed: true, Usage: null } ? CallOutcome.MalformedResponse
+                : CallOutcome.Success;
+        }
+
+        var state = usage?.State ?? UsageState.Unknown;
+        if (state == UsageState.Unknown && (meter.Route.Api is ApiKind.Other or ApiKind.AnthropicCountTokens || httpStatus >= 400 || outcome == CallOutcome.GatewayRejected))
+        {
+            // Refused calls and endpoints that are not billed per token cost nothing; they are
+            // marked as such rather than as unknown usage.
+            state = UsageState.NotBillable;
+        }
+
+        return new UsageRecord
+        {
+            Id = Guid.CreateVersion7(meter.StartTime),
+            Time = meter.StartTime,
+            Source = "gateway",
+            Service = meter.Route.Service,
+            Endpoint = context.Request.Path.Value ?? "/",
+            Method = context.Request.Method,
+            Status = httpStatus,
+            Model = usage?.Model ?? meter.Request.Model,
+            Stream = meter.Request.Stream,
+            Transport = transport,
+            LatencyMs = Proxy.Elapsed.Ms(meter.StartTimestamp, end),
+            TimeToFirstByteMs = meter.FirstByteTimestamp == 0 ? null : Proxy.Elapsed.Ms(meter.StartTimestamp, meter.FirstByteTimestamp),
+            UsageState = state,
+            Usage = usage?.Usage,
+            SessionId = meter.SessionId ?? meter.Request.PromptCacheKey,
+            ServiceTier = usage?.ServiceTier,
+            ReasoningEffort = meter.Request.ReasoningEffort,
+            Outcome = outcome,
+            ErrorType = usage?.ErrorType,
+            ResponseId = usage?.ResponseId,
+            RateLimits = usage?.RateLimits ?? meter.RateLimits,
+        };
+    }
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Tollgate.Core.Configuration;
+using Tollgate.Core.Usage;
+using Tollgate.Metering;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Tollgate.Proxy;
+
+/// <summary>
+/// The forwarding path: every request that is not one of Tollgate's own endpoints comes here,
+/// is forwarded with YARP's <see cref="IHttpForwarder"/>, teed through a usage tap, and ends as
+/// one <see cref="UsageRecord"/> handed to the writer. Nothing on this path waits on the store.
+/// </summary>
+internal sealed partial class GatewayProxy
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly UpstreamRouter _router;
+    private readonly UpstreamClients _clients;
+    private readonly MeteringTransformer _transformer;
+    private readonly WebSocketRelay _webSockets;
+    private readonly UsageWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _maxBodyBytes;
+    private readonly ForwarderRequestConfig _requestConfig;
+
+    public GatewayProxy(
+        IHttpForwarder forwarder,
+        UpstreamRouter router,
+        UpstreamClients clients,
+        MeteringTransformer transformer,
+        WebSocketRelay webSockets,
+        UsageWriter writer,
+        TollgateConfig config,
+        TimeProvider time,
+        ILogger<GatewayProxy> logger)
+    {
+        _forwarder = forwarder;
+        _router = router;
+        _clients = clients;
+        _transformer = transformer;
+        _webSockets = webSockets;
+        _writer = writer;
+        _time = time;
+        _logger = logger;
+        _maxBodyBytes = config.Server.MaxRequestBodyBytes;
+
+        // ActivityTimeout is an idle timeout: it restarts on every read or write.
+        _requestConfig = new ForwarderRequestConfig { ActivityTimeout = config.Server.IdleTimeout };
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var route = _router.Resolve(context.Request);
+        var meter = new CallMeter(route, Stopwatch.GetTimestamp(), _time.GetUtcNow())
+        {
+            SessionId = ConversationHeaders.SessionId(context.Request.Headers),
+        };
+
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await _webSockets.RelayAsync(context, meter);
+            return;
+        }
+
+        context.Features.Set(meter);
+        var (bodyStatus, info) = await ReadBodyAsync(context);
+        meter.Request = info;
+        if (bodyStatus is not (BodyReadStatus.Ok or BodyReadStatus.NotInspected))
+        {
+            await RejectAsync(context, meter, bodyStatus);
+            return;
+        }
+
+        var clientBody = context.Response.Body;
+        context.Response.Body = new MeteringStream(clientBody, meter);
+        ForwarderError error;
+        try
+        {
+            error = await _forwarder.SendAsync(context, route.BaseUrl, _clients.For(route.BaseUrl), _requestConfig, _transformer);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+
+        var outcome = Classify(error, context);
+        if (error != ForwarderError.None)
+        {
+            LogForwardError(context.Request.Method, context.Request.Path.Value ?? "/", route.Service, error, outcome);
+            if (outcome is CallOutcome.UpstreamUnreachable or CallOutcome.UpstreamTimeout && !context.Response.HasStarted)
+            {
+                var timeout = outcome == CallOutcome.UpstreamTimeout;
+                await GatewayErrors.WriteAsync(
+                    context,
+                    route.IsAnthropic,
+                    timeout ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                    timeout ? GatewayErrors.UpstreamTimeout : GatewayErrors.UpstreamUnreachable,
+                    timeout
+                        ? $"Tollgate: the upstream {Origin(route.BaseUrl)} sent nothing for too long."
+                        : $"Tollgate could not reach the upstream {Origin(route.BaseUrl)} ({error}).");
+            }
+        }
+
+        CallUsage? usage = null;
+        if (meter.Tap is { } tap)
+        {
+            usage = tap.Complete(bodyComplete: error == ForwarderError.None);
+            tap.Dispose();
+        }
+
+        _writer.Enqueue(UsageRecords.Build(context, meter, usage, outcome));
+    }
+
+    private async Task<(BodyReadStatus, RequestInfo)> ReadBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await RequestBodyReader.ReadAsync(context.Request, _maxBodyBytes, context.RequestAborted);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
+        }
+    }
+
+    private async Task RejectAsync(HttpContext context, CallMeter meter, BodyReadStatus status)
+    {
+        var (code, http, message) = status switch
+        {
+            BodyReadStatus.UnsupportedEncoding => (GatewayErrors.UnsupportedEncoding, StatusCodes.Status415UnsupportedMediaType,
+                $"Tollgate cannot decode Content-Encoding '{context.Request.Headers.ContentEncoding}'. Supported: zstd, gzip, br, deflate, identity."),
+            BodyReadStatus.TooLarge => (GatewayErrors.BodyTooLarge, StatusCodes.Status413PayloadTooLarge,
+                $"Tollgate accepts request bodies up to {_maxBodyBytes / (1024 * 1024)} MiB (server.max_request_body_mb)."),
+            _ => (GatewayErrors.CorruptBody, StatusCodes.Status400BadRequest,
+                $"Tollgate could not decode the request body as '{context.Request.Headers.ContentEncoding}': the compressed data is corrupt."),
+        };
+        await GatewayErrors.WriteAsync(context, meter.Route.IsAnthropic, http, code, message);
+        _writer.Enqueue(UsageRecords.Build(context, meter, usage: null, CallOutcome.GatewayRejected) with { ErrorType = code });
+    }
+
+    private static CallOutcome Classify(ForwarderError error, HttpContext context) => error switch
+    {
+        ForwarderError.None => CallOutcome.Success,
+        ForwarderError.Request => context.RequestAborted.IsCancellationRequested ? CallOutcome.ClientCancelled : CallOutcome.UpstreamUnreachable,
+        ForwarderError.RequestTimedOut => CallOutcome.UpstreamTimeout,
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient => CallOutcome.ClientCancelled,
+        ForwarderError.RequestBodyDestination => CallOutcome.UpstreamUnreachable,
+        ForwarderError.ResponseBodyCanceled => context.RequestAborted.IsCancellationRequested ? CallOutcome.ClientCancelled : CallOutcome.UpstreamTimeout,
+        ForwarderError.ResponseBodyClient => CallOutcome.ClientCancelled,
+        ForwarderError.ResponseBodyDestination => CallOutcome.StreamCut,
+        _ => CallOutcome.UpstreamUnreachable,
+    };
+
+    private static string Origin(string baseUrl) => new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Method} {Path} to {Service} ended with {Error} ({Outcome})")]
+    private partial void LogForwardError(string method, string path, string service, ForwarderError error, CallOutcome outcome);
+}
