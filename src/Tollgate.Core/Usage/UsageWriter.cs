@@ -44,6 +44,9 @@ public sealed partial class UsageWriter : IAsyncDisposable
         });
     }
 
+    /// <summary>Raised on the writer's loop after a batch is committed to the store.</summary>
+    public event Action<IReadOnlyList<UsageRecord>>? Persisted;
+
     /// <summary>Records that went to the overflow queue because the channel was full.</summary>
     public long Spilled => Interlocked.Read(ref _spilled);
 
@@ -164,6 +167,7 @@ public sealed partial class UsageWriter : IAsyncDisposable
             {
                 await _store.AppendAsync(copy, CancellationToken.None);
                 Interlocked.Add(ref _written, copy.Length);
+                Persisted?.Invoke(copy);
                 break;
             }
             catch (Exception ex) when (attempt < 5)
