@@ -361,6 +361,17 @@ kv() {  # $1 key, $2 "k=v k=v" line
   sed -n "s/.*\(^\| \)$1=\([^ ]*\).*/\2/p" <<<"$2"
 }
 
+times_us() {  # CPU of this shell and its reaped children (wrk, curl, python helpers), in µs
+  # (no pipe or $(...) around `times`: a subshell would report its own, near-zero, times)
+  times >"$TMP/times.txt"
+  tr 'ms' '  ' <"$TMP/times.txt" | awk '{ t += ($1 * 60 + $2) + ($3 * 60 + $4) } END { printf "%d", t * 1000000 }'
+}
+servers_cpu_us() {
+  local t sum=0
+  for t in $TARGETS; do sum=$(( sum + $(kv cpu_us "$(python3 "$HERE/procstat.py" "$(target_pid "$t")")") )); done
+  echo "$sum"
+}
+
 run_wrk() {  # $1 target, $2 scenario, $3 conns, $4 seconds, $5 out file
   local threads=2
   [ "$3" -lt 2 ] && threads=1
@@ -374,6 +385,16 @@ run_wrk() {  # $1 target, $2 scenario, $3 conns, $4 seconds, $5 out file
 
 for t in $TARGETS; do for s in $SCENARIOS; do validate "$t" "$s"; done; done
 log "all targets answer every scenario (HTTP 200, right Content-Type)"
+
+# ---------------------------------------------------------------- is the machine quiet?
+b0=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)")
+sleep 2
+b1=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)")
+idle_busy_pct=$(( (b1 - b0) / 20000 ))   # % of one core over 2 s
+if [ "$idle_busy_pct" -gt 20 ]; then
+  WARNINGS+=("before the run, other processes kept the machine ${idle_busy_pct}% busy (of one core): figures will be noisy; run on a quiet machine")
+  log "WARNING: ${WARNINGS[-1]}"
+fi
 
 # ---------------------------------------------------------------- warm-up
 if [ "$WARMUP" -gt 0 ]; then
@@ -390,6 +411,7 @@ RAW="$TMP/raw.txt"
 : >"$RAW"
 n_targets=$(wc -w <<<"$TARGETS"); n_scen=$(wc -w <<<"$SCENARIOS"); n_conns=$(wc -w <<<"$CONNS")
 total=$(( n_targets * n_scen * n_conns * REPEAT )); i=0
+sys0=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)"); times_us >"$TMP/t.us"; own0=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall0=$(date +%s%N)
 for rep in $(seq 1 "$REPEAT"); do
   # rotate the target order each repeat, so no target always runs right after another
   order=$TARGETS
@@ -413,6 +435,17 @@ for rep in $(seq 1 "$REPEAT"); do
     done
   done
 done
+
+sys1=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)"); times_us >"$TMP/t.us"; own1=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall1=$(date +%s%N)
+# CPU used meanwhile by processes this script did not start (another build, an IDE, ...)
+foreign_us=$(( (sys1 - sys0) - (own1 - own0) ))
+[ "$foreign_us" -lt 0 ] && foreign_us=0
+foreign_pct=$(( foreign_us * 100000 / (wall1 - wall0) ))   # % of one core (wall in ns)
+FOREIGN_NOTE="other processes used $(( foreign_us / 1000000 )).$(( foreign_us / 100000 % 10 )) CPU-s during the measured runs (${foreign_pct}% of one core on average)"
+log "$FOREIGN_NOTE"
+if [ "$foreign_pct" -gt 10 ]; then
+  WARNINGS+=("$FOREIGN_NOTE: the machine was not quiet, figures are disturbed; re-run")
+fi
 
 # ---------------------------------------------------------------- slow stream TTFB
 if [ "$TTFB_N" -gt 0 ]; then
@@ -439,6 +472,7 @@ HDR="$TMP/header.md"
   echo "- nginx proxy: worker_processes 1 (so its CPU per request compares fairly), proxy_buffering off, proxy_request_buffering off, HTTP/1.1 keepalive pool to the upstream, access_log off"
   if [ -n "$TG_CMD_EXPANDED" ]; then echo "- tollgate: \`$TOLLGATE_CMD\`"; else echo "- tollgate: not run (no --tollgate-cmd)"; fi
   echo "- load generator, upstream and proxy share the same $(nproc) cores: compare targets within this run, not across machines"
+  echo "- $FOREIGN_NOTE"
   for w in "${WARNINGS[@]+"${WARNINGS[@]}"}"; do echo "- WARNING: $w"; done
 } >"$HDR"
 
