@@ -3,8 +3,6 @@
 
     procstat.py PID      -> "cpu_us=<n> hwm_kib=<n> rss_kib=<n> procs=<n>"
     procstat.py --ports N -> N free TCP ports on 127.0.0.1, one per line
-    procstat.py --system  -> "busy_us=<n> ncpu=<n>": CPU time all processes of the machine
-                             used since boot (/proc/stat: user+nice+system+irq+softirq+steal)
 
 cpu_us  sum over PID and all its live descendants of utime+stime (fields 14 and 15
         of /proc/P/stat, in clock ticks, converted to microseconds). These counters
@@ -86,20 +84,7 @@ def free_ports(n):
     return ports
 
 
-def system_busy_us():
-    tck = os.sysconf("SC_CLK_TCK")
-    with open("/proc/stat") as f:
-        fields = f.readline().split()
-    # cpu user nice system idle iowait irq softirq steal guest guest_nice
-    v = [int(x) for x in fields[1:9]]
-    busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
-    return busy * 1000000 // tck
-
-
 def main(argv):
-    if len(argv) == 2 and argv[1] == "--system":
-        print("busy_us=%d ncpu=%d" % (system_busy_us(), os.cpu_count() or 1))
-        return 0
     if len(argv) == 3 and argv[1] == "--ports":
         for p in free_ports(int(argv[2])):
             print(p)

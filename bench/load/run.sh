@@ -89,7 +89,9 @@ missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -n "$NGINX" ] || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3   # Debian's; skips e.g. a pyenv shim's start-up cost
+command -v "$PY" >/dev/null 2>&1 || missing+=(python3)
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
 command -v timeout >/dev/null 2>&1 || missing+=(coreutils)
 [ -f "$ECHO_MODULE" ] || missing+=(libnginx-mod-http-echo)
@@ -151,13 +153,13 @@ for f in responses_request_stream.json responses_request_json.json chat_request.
   if [ ! -f "$BODIES/$f" ]; then
     log "bodies/ incomplete; generating into the temp dir"
     BODIES="$TMP/bodies"
-    python3 "$HERE/gen_bodies.py" "$BODIES" >/dev/null
+    "$PY" "$HERE/gen_bodies.py" "$BODIES" >/dev/null
     break
   fi
 done
 
 # ---------------------------------------------------------------- ports
-mapfile -t PORTS < <(python3 "$HERE/procstat.py" --ports 3)
+mapfile -t PORTS < <("$PY" "$HERE/procstat.py" --ports 3)
 UP_PORT=${PORTS[0]}
 PX_PORT=${PORTS[1]}
 TG_PORT=${TOLLGATE_PORT:-${PORTS[2]}}
@@ -361,6 +363,13 @@ kv() {  # $1 key, $2 "k=v k=v" line
   sed -n "s/.*\(^\| \)$1=\([^ ]*\).*/\2/p" <<<"$2"
 }
 
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+NCPU=$(nproc)
+sys_ticks() {  # "busy total" clock ticks of the whole machine since boot (/proc/stat, all CPUs)
+  local cpu u n s i w q sq st rest
+  read -r cpu u n s i w q sq st rest </proc/stat
+  echo "$(( u + n + s + q + sq + st )) $(( u + n + s + i + w + q + sq + st ))"
+}
 times_us() {  # CPU of this shell and its reaped children (wrk, curl, python helpers), in µs
   # (no pipe or $(...) around `times`: a subshell would report its own, near-zero, times)
   times >"$TMP/times.txt"
@@ -368,7 +377,7 @@ times_us() {  # CPU of this shell and its reaped children (wrk, curl, python hel
 }
 servers_cpu_us() {
   local t sum=0
-  for t in $TARGETS; do sum=$(( sum + $(kv cpu_us "$(python3 "$HERE/procstat.py" "$(target_pid "$t")")") )); done
+  for t in $TARGETS; do sum=$(( sum + $(kv cpu_us "$("$PY" "$HERE/procstat.py" "$(target_pid "$t")")") )); done
   echo "$sum"
 }
 
@@ -387,10 +396,10 @@ for t in $TARGETS; do for s in $SCENARIOS; do validate "$t" "$s"; done; done
 log "all targets answer every scenario (HTTP 200, right Content-Type)"
 
 # ---------------------------------------------------------------- is the machine quiet?
-b0=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)")
+read -r b0 a0 < <(sys_ticks)
 sleep 2
-b1=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)")
-idle_busy_pct=$(( (b1 - b0) / 20000 ))   # % of one core over 2 s
+read -r b1 a1 < <(sys_ticks)
+idle_busy_pct=$(( (b1 - b0) * NCPU * 100 / (a1 - a0 > 0 ? a1 - a0 : 1) ))   # % of one core
 if [ "$idle_busy_pct" -gt 20 ]; then
   WARNINGS+=("before the run, other processes kept the machine ${idle_busy_pct}% busy (of one core): figures will be noisy; run on a quiet machine")
   log "WARNING: ${WARNINGS[-1]}"
@@ -411,7 +420,7 @@ RAW="$TMP/raw.txt"
 : >"$RAW"
 n_targets=$(wc -w <<<"$TARGETS"); n_scen=$(wc -w <<<"$SCENARIOS"); n_conns=$(wc -w <<<"$CONNS")
 total=$(( n_targets * n_scen * n_conns * REPEAT )); i=0
-sys0=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)"); times_us >"$TMP/t.us"; own0=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall0=$(date +%s%N)
+read -r sys0 all0 < <(sys_ticks); times_us >"$TMP/t.us"; own0=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall0=$(date +%s%N)
 for rep in $(seq 1 "$REPEAT"); do
   # rotate the target order each repeat, so no target always runs right after another
   order=$TARGETS
@@ -422,9 +431,9 @@ for rep in $(seq 1 "$REPEAT"); do
         i=$((i + 1))
         pid=$(target_pid "$t")
         kill -0 "$pid" 2>/dev/null || die "$t (pid $pid) is no longer running"
-        before=$(python3 "$HERE/procstat.py" "$pid")
+        before=$("$PY" "$HERE/procstat.py" "$pid")
         run_wrk "$t" "$s" "$c" "$DURATION" "$TMP/wrk.out"
-        after=$(python3 "$HERE/procstat.py" "$pid")
+        after=$("$PY" "$HERE/procstat.py" "$pid")
         res=$(cat "$TMP/wrk.out")
         cpu=$(( $(kv cpu_us "$after") - $(kv cpu_us "$before") ))
         echo "kind=load rep=$rep target=$t scenario=$s conns=$c $res cpu_us=$cpu hwm_kib=$(kv hwm_kib "$after") rss_kib=$(kv rss_kib "$after")" >>"$RAW"
@@ -436,9 +445,9 @@ for rep in $(seq 1 "$REPEAT"); do
   done
 done
 
-sys1=$(kv busy_us "$(python3 "$HERE/procstat.py" --system)"); times_us >"$TMP/t.us"; own1=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall1=$(date +%s%N)
+read -r sys1 all1 < <(sys_ticks); times_us >"$TMP/t.us"; own1=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall1=$(date +%s%N)
 # CPU used meanwhile by processes this script did not start (another build, an IDE, ...)
-foreign_us=$(( (sys1 - sys0) - (own1 - own0) ))
+foreign_us=$(( (sys1 - sys0) * 1000000 / CLK_TCK - (own1 - own0) ))
 [ "$foreign_us" -lt 0 ] && foreign_us=0
 foreign_pct=$(( foreign_us * 100000 / (wall1 - wall0) ))   # % of one core (wall in ns)
 FOREIGN_NOTE="other processes used $(( foreign_us / 1000000 )).$(( foreign_us / 100000 % 10 )) CPU-s during the measured runs (${foreign_pct}% of one core on average)"
@@ -454,7 +463,7 @@ if [ "$TTFB_N" -gt 0 ]; then
     base=$(target_base "$t")
     port=${base#http://127.0.0.1:}; port=${port%%/*}
     prefix=""; [ "$t" = tollgate ] && prefix=$TOLLGATE_PREFIX
-    timeout -k 5 $(( TTFB_N * 3 + 60 )) python3 "$HERE/ttfb.py" --port "$port" --prefix "$prefix" \
+    timeout -k 5 $(( TTFB_N * 3 + 60 )) "$PY" "$HERE/ttfb.py" --port "$port" --prefix "$prefix" \
       --body "$BODIES/responses_request_stream.json" -n "$TTFB_N" --label "$t" >>"$RAW" 2>"$TMP/ttfb-$t.err" &
     wait_child $! || { cat "$TMP/ttfb-$t.err" >&2; WARNINGS+=("ttfb $t: some requests failed, see $TMP/ttfb-$t.err"); }
   done
@@ -466,7 +475,7 @@ HDR="$TMP/header.md"
   echo "## Tollgate load/overhead run, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo ""
   echo "- machine: $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)), kernel $(uname -r)"
-  echo "- $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), python $(python3 -c 'import platform; print(platform.python_version())')"
+  echo "- $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), python $("$PY" -c 'import platform; print(platform.python_version())')"
   echo "- ${DURATION} s per run, ${REPEAT} repeat(s), warm-up ${WARMUP} s per target and scenario at 16 conns; wrk threads: 1 at 1 conn, else 2; runs interleaved target by target"
   echo "- upstream: nginx, worker_processes 1, canned bodies (SSE chunked, JSON with Content-Length)"
   echo "- nginx proxy: worker_processes 1 (so its CPU per request compares fairly), proxy_buffering off, proxy_request_buffering off, HTTP/1.1 keepalive pool to the upstream, access_log off"
@@ -480,7 +489,7 @@ if [ -z "$OUT" ]; then
   mkdir -p "$HERE/results"
   OUT="$HERE/results/run-$(date -u +%Y%m%d-%H%M%S).md"
 fi
-python3 "$HERE/report.py" "$RAW" "$HDR" >"$OUT"
+"$PY" "$HERE/report.py" "$RAW" "$HDR" >"$OUT"
 cp "$RAW" "${OUT%.md}.raw.txt"
 cat "$OUT"
 log "results written to $OUT (raw figures: ${OUT%.md}.raw.txt)"

@@ -62,11 +62,12 @@ public static class ContentCoding
 
             try
             {
-                using var input = new MemoryStream(decoded.ToArray(), writable: false);
+                var bytes = decoded.ToArray();
+                using var input = new MemoryStream(bytes, writable: false);
                 using Stream decoder = coding switch
                 {
                     "gzip" => new GZipStream(input, CompressionMode.Decompress),
-                    "deflate" => OpenDeflate(input),
+                    "deflate" => IsZlib(bytes) ? new ZLibStream(input, CompressionMode.Decompress) : new DeflateStream(input, CompressionMode.Decompress),
                     "br" => new BrotliStream(input, CompressionMode.Decompress),
                     _ => new DecompressionStream(input),
                 };
@@ -105,12 +106,7 @@ public static class ContentCoding
     };
 
     // HTTP "deflate" is zlib-wrapped (RFC 9110), but some clients send raw deflate; the first
-    // byte of a zlib stream tells them apart (CMF with method 8).
-    private static Stream OpenDeflate(MemoryStream input)
-    {
-        var first = input.Length >= 2 ? input.GetBuffer()[0] : (byte)0;
-        var second = input.Length >= 2 ? input.GetBuffer()[1] : (byte)0;
-        var isZlib = (first & 0x0F) == 8 && ((first << 8) | second) % 31 == 0;
-        return isZlib ? new ZLibStream(input, CompressionMode.Decompress) : new DeflateStream(input, CompressionMode.Decompress);
-    }
+    // two bytes of a zlib stream tell them apart (method 8, header checksum divisible by 31).
+    private static bool IsZlib(byte[] data) =>
+        data.Length >= 2 && (data[0] & 0x0F) == 8 && ((data[0] << 8) | data[1]) % 31 == 0;
 }

@@ -24,13 +24,17 @@ internal sealed class CallMeter
     public string? SessionId { get; set; }
     public IUsageTap? Tap { get; set; }
     public long FirstByteTimestamp { get; set; }
+
+    /// <summary>When the last response chunk went to the client; tells an idle timeout from a cut.</summary>
+    public long LastChunkTimestamp { get; private set; }
     public Core.RateLimits.RateLimitSnapshot? RateLimits { get; set; }
 
-    public void MarkFirstByte()
+    public void MarkChunk()
     {
+        LastChunkTimestamp = Stopwatch.GetTimestamp();
         if (FirstByteTimestamp == 0)
         {
-            FirstByteTimestamp = Stopwatch.GetTimestamp();
+            FirstByteTimestamp = LastChunkTimestamp;
         }
     }
 }

@@ -46,7 +46,7 @@ internal sealed class MeteringStream(Stream inner, CallMeter meter) : Stream
             return;
         }
 
-        meter.MarkFirstByte();
+        meter.MarkChunk();
         meter.Tap?.Observe(chunk);
     }
 }

@@ -23,6 +23,7 @@ internal sealed partial class GatewayProxy
     private readonly ILogger _logger;
     private readonly long _maxBodyBytes;
     private readonly ForwarderRequestConfig _requestConfig;
+    private readonly TimeSpan _idleTimeout;
 
     public GatewayProxy(
         IHttpForwarder forwarder,
@@ -44,6 +45,7 @@ internal sealed partial class GatewayProxy
         _time = time;
         _logger = logger;
         _maxBodyBytes = config.Server.MaxRequestBodyBytes;
+        _idleTimeout = config.Server.IdleTimeout;
 
         // ActivityTimeout is an idle timeout: it restarts on every read or write.
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = config.Server.IdleTimeout };
@@ -84,7 +86,7 @@ internal sealed partial class GatewayProxy
             context.Response.Body = clientBody;
         }
 
-        var outcome = Classify(error, context);
+        var outcome = Classify(error, context, meter);
         if (error != ForwarderError.None)
         {
             LogForwardError(context.Request.Method, context.Request.Path.Value ?? "/", route.Service, error, outcome);
@@ -139,8 +141,12 @@ internal sealed partial class GatewayProxy
         _writer.Enqueue(UsageRecords.Build(context, meter, usage: null, CallOutcome.GatewayRejected) with { ErrorType = code });
     }
 
-    private static CallOutcome Classify(ForwarderError error, HttpContext context) => error switch
+    private CallOutcome Classify(ForwarderError error, HttpContext context, CallMeter meter) => error switch
     {
+        // YARP reports its idle (activity) timeout during the body as a body error; the silence
+        // before it tells the two apart.
+        ForwarderError.ResponseBodyDestination or ForwarderError.ResponseBodyCanceled
+            when !context.RequestAborted.IsCancellationRequested && SilentFor(meter) >= _idleTimeout * 0.9 => CallOutcome.UpstreamTimeout,
         ForwarderError.None => CallOutcome.Success,
         ForwarderError.Request => context.RequestAborted.IsCancellationRequested ? CallOutcome.ClientCancelled : CallOutcome.UpstreamUnreachable,
         ForwarderError.RequestTimedOut => CallOutcome.UpstreamTimeout,
@@ -151,6 +157,9 @@ internal sealed partial class GatewayProxy
         ForwarderError.ResponseBodyDestination => CallOutcome.StreamCut,
         _ => CallOutcome.UpstreamUnreachable,
     };
+
+    private static TimeSpan SilentFor(CallMeter meter) =>
+        TimeSpan.FromMilliseconds(Elapsed.Ms(meter.LastChunkTimestamp != 0 ? meter.LastChunkTimestamp : meter.StartTimestamp, Stopwatch.GetTimestamp()));
 
     private static string Origin(string baseUrl) => new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
 

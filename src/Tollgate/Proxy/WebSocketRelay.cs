@@ -201,7 +201,7 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
                     return; // frames outside a call (e.g. a stray rate-limit event)
                 }
 
-                current.Meter.MarkFirstByte();
+                current.Meter.MarkChunk();
                 _reader ??= new ResponsesEventReader(current.Usage, time);
                 _reader.Target = current.Usage;
                 if (_reader.OnEvent(default, message))
