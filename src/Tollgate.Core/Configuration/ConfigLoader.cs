@@ -105,8 +105,8 @@ public static class ConfigLoader
                 var field = Array.Find(Fields, f => f.Section == sectionName && f.Key == key);
                 if (field is null)
                 {
-                    var known = Fields.Where(f => f.Section == sectionName).Select(f => f.Key).ToArray();
-                    errors.Add($"{name}: unknown key '{sectionName}.{key}'{Suggest(key, known)}");
+                    var known = Fields.Where(f => f.Section == sectionName).Select(f => $"{f.Section}.{f.Key}").ToArray();
+                    errors.Add($"{name}: unknown key '{sectionName}.{key}'{Suggest($"{sectionName}.{key}", known)}");
                     continue;
                 }
 

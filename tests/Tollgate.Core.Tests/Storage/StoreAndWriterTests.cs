@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Core.Pricing;
+using Tollgate.Core.RateLimits;
+using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
+using Tollgate.Core.Usage.Reports;
+
+namespace Tollgate.Core.Tests.Storage;
+
+/// <summary>The SQLite store, the batched writer and the daily report, on real database files.</summary>
+public sealed class StoreAndWriterTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("tollgate-store-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static UsageRecord Record(DateTimeOffset time, string? model, TokenUsage? usage, decimal? cost = null, UsageState? state = null) => new()
+    {
+        Id = Guid.CreateVersion7(time),
+        Time = time,
+        Source = "gateway",
+        Service = "openai",
+        Endpoint = "/v1/responses",
+        Status = 200,
+        Model = model,
+        Usage = usage,
+        UsageState = state ?? (usage is null ? UsageState.Unknown : UsageState.Reported),
+        CostUsd = cost,
+    };
+
+    private async Task<SqliteUsageStore> StoreAsync()
+    {
+        var store = new SqliteUsageStore(Path.Combine(_dir.FullName, "t.db"));
+        await store.MigrateAsync(Ct);
+        await store.MigrateAsync(Ct); // idempotent
+        return store;
+    }
+
+    [Fact]
+    public async Task AppendAndRead_RoundTripsEveryFieldAndExactCost()
+    {
+        var store = await StoreAsync();
+        var time = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+
+        // Costs are kept to the pico-dollar, which every real per-token cost fits.
+        var record = Record(time, "gpt-5", new TokenUsage(10, 4, 2, 5, 1, 1), cost: 0.000123456789m) with
+        {
+            SessionId = "s1",
+            ServiceTier = "priority",
+            ReasoningEffort = "high",
+            Outcome = CallOutcome.StreamCut,
+            ErrorType = "server_error",
+            TimeToFirstByteMs = 1.5,
+            Transport = "websocket",
+            RateLimits = new RateLimitSnapshot { Time = time, PlanType = "plus", Windows = [new RateLimitWindow("codex", "primary", 5, 300, time)] },
+        };
+
+        await store.AppendAsync([record], Ct);
+        var read = Assert.Single(await ReadAllAsync(store));
+
+        Assert.Equal(record with { RateLimits = null }, read with { RateLimits = null });
+    }
+
+    [Fact]
+    public async Task Writer_MoreRecordsThanChannelCapacity_SpillsAndLosesNone()
+    {
+        var store = await StoreAsync();
+        var live = new LiveFeed(10);
+        var writer = new UsageWriter(store, PriceTable.Create(null), live, null, NullLogger<UsageWriter>.Instance, capacity: 4);
+        var time = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+
+        // Not started yet: everything beyond the channel's 4 slots must spill, not block or drop.
+        for (var i = 0; i < 100; i++)
+        {
+            writer.Enqueue(Record(time.AddSeconds(i), "gpt-5", new TokenUsage(1_000_000, 0, 0, 0, 0)));
+        }
+
+        Assert.Equal(96, writer.Spilled);
+        writer.Start();
+        await writer.StopAsync(Ct);
+
+        var stored = await ReadAllAsync(store);
+        Assert.Equal(100, stored.Count);
+        Assert.All(stored, r => Assert.Equal(1.25m, r.CostUsd)); // priced by the writer
+        Assert.Equal(10, live.Snapshot().Count);
+        Assert.Equal(100, live.TotalSeen);
+    }
+
+    [Fact]
+    public async Task Writer_StoreFailsTwice_RetriesAndKeepsRecords()
+    {
+        var inner = await StoreAsync();
+        var flaky = new FlakyStore(inner, failures: 2);
+        var writer = new UsageWriter(flaky, PriceTable.Create(null), new LiveFeed(), null, NullLogger<UsageWriter>.Instance);
+        writer.Start();
+        writer.Enqueue(Record(DateTimeOffset.UnixEpoch.AddDays(20000), "gpt-5", new TokenUsage(1, 0, 0, 1, 0)));
+        await writer.StopAsync(Ct);
+
+        Assert.Single(await ReadAllAsync(inner));
+        Assert.Equal(3, flaky.Attempts);
+    }
+
+    [Fact]
+    public async Task DailyReport_BucketsByLocalDateAndKeepsUnpricedAndUnknownApart()
+    {
+        var store = await StoreAsync();
+        var late = new DateTimeOffset(2026, 11, 23, 23, 30, 0, TimeSpan.Zero); // 00:30 on the 24th in Berlin
+        await store.AppendAsync(
+        [
+            Record(late, "gpt-5", new TokenUsage(100, 20, 0, 10, 5), cost: 0.5m),
+            Record(late.AddHours(-12), "gpt-5", new TokenUsage(50, 0, 0, 5, 0), cost: 0.25m),
+            Record(late.AddHours(-11), "gpt-6.1-sol", new TokenUsage(1000, 0, 0, 100, 0), cost: null),
+            Record(late.AddHours(-10), null, null),
+        ], Ct);
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+        var report = await DailyReport.BuildAsync(store, new ReportRange(null, null, berlin, null), Ct);
+
+        Assert.Equal([new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 24)], report.Days.Select(d => d.Date));
+        var first = report.Days[0];
+        Assert.Equal(3, first.Totals.Requests);
+        Assert.Equal(0.25m, first.Totals.CostUsd);
+        Assert.Equal(1, first.Totals.UnpricedRequests);
+        Assert.Equal(1, first.Totals.UnknownUsageRequests);
+        Assert.Equal(1050, first.Totals.Tokens.InputTokens);
+        Assert.Equal(["(unknown)", "gpt-5", "gpt-6.1-sol"], first.Models.Keys);
+        Assert.Equal(0.75m, report.Totals.CostUsd);
+
+        var onlyTheFirst = await DailyReport.BuildAsync(store, new ReportRange(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), berlin, null), Ct);
+        Assert.Equal(3, onlyTheFirst.Totals.Requests);
+        var summary = await store.ReadDailySummaryAsync(Ct);
+        Assert.Equal(4, summary.Sum(s => s.Requests));
+        Assert.Equal(750_000_000_000, summary.Sum(s => s.CostPicoUsd));
+    }
+
+    private static async Task<List<UsageRecord>> ReadAllAsync(IUsageStore store)
+    {
+        var list = new List<UsageRecord>();
+        await foreach (var r in store.ReadAsync(new UsageQuery(), CancellationToken.None))
+        {
+            list.Add(r);
+        }
+
+        return list;
+    }
+
+    private sealed class FlakyStore(IUsageStore inner, int failures) : IUsageStore
+    {
+        public int Attempts { get; private set; }
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => inner.MigrateAsync(cancellationToken);
+
+        public Task AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
+            ++Attempts <= failures ? throw new IOException("disk busy") : inner.AppendAsync(records, cancellationToken);
+
+        public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken) => inner.ReadAsync(query, cancellationToken);
+    }
+}
