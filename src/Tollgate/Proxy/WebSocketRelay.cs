@@ -95,7 +95,20 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
         await Task.WhenAny(Task.WhenAll(clientToUpstream, upstreamToClient), Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None));
         await stop.CancelAsync();
         await Task.WhenAll(Swallow(clientToUpstream), Swallow(upstreamToClient));
+
+        // A side that asked to close gets its answer even when the other side vanished
+        // without a close handshake.
+        await Task.WhenAll(Swallow(AnswerCloseAsync(client)), Swallow(AnswerCloseAsync(upstream)));
         session.Finish(clientEnded ? CallOutcome.ClientCancelled : CallOutcome.StreamCut);
+    }
+
+    private static async Task AnswerCloseAsync(WebSocket socket)
+    {
+        if (socket.State == WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, timeout.Token);
+        }
     }
 
     private static async Task PumpAsync(WebSocket from, WebSocket to, Action<ReadOnlySpan<byte>> onTextMessage, CancellationToken cancellationToken)

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Tollgate.Core.Usage;
+using Tollgate.Tests.Infrastructure;
+
+namespace Tollgate.Tests.Proxy;
+
+/// <summary>The Responses WebSocket mode: relayed both ways, each <c>response.create</c> metered once.</summary>
+public sealed class WebSocketRelayTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Relay_TwoResponseCreates_TwoMeteredCallsAndHeadersPassed()
+    {
+        string? upgradeBeta = null;
+        await using var fake = await FakeUpstream.StartAsync(app => app.Map("/v1/responses", async ctx =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+
+            upgradeBeta = ctx.Request.Headers["OpenAI-Beta"];
+            ctx.Response.Headers["x-codex-turn-state"] = "ws-state";
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1 << 16];
+            var turn = 0;
+            while (true)
+            {
+                var message = await ReceiveTextAsync(socket, buffer);
+                if (message is null)
+                {
+                    return;
+                }
+
+                turn++;
+                using var doc = JsonDocument.Parse(message);
+                var model = doc.RootElement.GetProperty("model").GetString()!;
+                foreach (var e in Wire.ResponsesSseEvents($"resp_{turn}", model, ["hi"], new OpenAITokens(100 * turn, 50, 10 * turn, 1)))
+                {
+                    var data = e.Split("data: ", 2)[1].TrimEnd('\n');
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(data), WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+            }
+        }));
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1");
+
+        using var client = new ClientWebSocket();
+        client.Options.SetRequestHeader("OpenAI-Beta", "responses_websockets=2026-02-06");
+        client.Options.SetRequestHeader("session-id", "thread-ws-1");
+        client.Options.CollectHttpResponseDetails = true;
+        await client.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct);
+        Assert.Equal("ws-state", client.HttpResponseHeaders!["x-codex-turn-state"].Single());
+
+        var buffer = new byte[1 << 16];
+        foreach (var model in new[] { "gpt-5.1-codex", "gpt-5.2-codex" })
+        {
+            var create = JsonSerializer.Serialize(new { type = "response.create", model, input = Array.Empty<object>(), reasoning = new { effort = "low" } });
+            await client.SendAsync(Encoding.UTF8.GetBytes(create), WebSocketMessageType.Text, true, Ct);
+            string? frame;
+            do
+            {
+                frame = await ReceiveTextAsync(client, buffer);
+            }
+            while (frame is not null && !frame.Contains("response.completed", StringComparison.Ordinal));
+
+            Assert.NotNull(frame);
+        }
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
+
+        var records = (await gateway.WaitForRecordsAsync(2)).OrderBy(r => r.Usage?.InputTokens).ToList();
+        Assert.Equal("responses_websockets=2026-02-06", upgradeBeta);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r =>
+        {
+            Assert.Equal("websocket", r.Transport);
+            Assert.Equal("thread-ws-1", r.SessionId);
+            Assert.Equal(CallOutcome.Success, r.Outcome);
+            Assert.Equal("low", r.ReasoningEffort);
+            Assert.NotNull(r.CostUsd);
+        });
+        Assert.Equal(new TokenUsage(100, 50, 0, 10, 1), records[0].Usage);
+        Assert.Equal("gpt-5.1-codex", records[0].Model);
+        Assert.Equal(new TokenUsage(200, 50, 0, 20, 1), records[1].Usage);
+        Assert.Equal("gpt-5.2-codex", records[1].Model);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Relay_UpstreamRefusesUpgrade_Answers426SoCodexFallsBack(bool upstreamReachable)
+    {
+        await using var fake = await FakeUpstream.StartAsync(app => app.MapGet("/v1/responses", () => Results.NotFound()));
+        var upstream = upstreamReachable ? fake.BaseUrl + "/v1" : $"http://127.0.0.1:{FaultTests.ClosedPort()}/v1";
+        await using var gateway = await TestGateway.StartAsync(upstream);
+
+        using var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct));
+
+        Assert.Equal(HttpStatusCode.UpgradeRequired, client.HttpStatusCode);
+    }
+
+    private static async Task<string?> ReceiveTextAsync(WebSocket socket, byte[] buffer)
+    {
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return Encoding.UTF8.GetString(message.ToArray());
+            }
+        }
+    }
+}
