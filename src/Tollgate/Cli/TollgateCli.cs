@@ -23,12 +23,14 @@ internal static class TollgateCli
     {
         var root = Build();
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && parse.Action is null)
+        if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
             {
                 CliContext.Error(error.Message);
             }
+
+            Console.Error.WriteLine("Run 'tollgate --help' for the commands and their options.");
 
             return ExitCodes.InvalidArguments;
         }

@@ -138,7 +138,13 @@ internal sealed class UsageDailyCommand : Command
             return ExitCodes.Success;
         }
 
-        ReportTables.WriteDaily(AnsiConsole.Console, report, parse.GetValue(_options.Breakdown));
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 200; // a file or a pipe has no width: do not wrap model names
+        }
+
+        ReportTables.WriteDaily(console, report, parse.GetValue(_options.Breakdown));
         return ExitCodes.Success;
     }
 }
