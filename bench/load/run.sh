@@ -445,17 +445,6 @@ for rep in $(seq 1 "$REPEAT"); do
   done
 done
 
-read -r sys1 all1 < <(sys_ticks); times_us >"$TMP/t.us"; own1=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall1=$(date +%s%N)
-# CPU used meanwhile by processes this script did not start (another build, an IDE, ...)
-foreign_us=$(( (sys1 - sys0) * 1000000 / CLK_TCK - (own1 - own0) ))
-[ "$foreign_us" -lt 0 ] && foreign_us=0
-foreign_pct=$(( foreign_us * 100000 / (wall1 - wall0) ))   # % of one core (wall in ns)
-FOREIGN_NOTE="other processes used $(( foreign_us / 1000000 )).$(( foreign_us / 100000 % 10 )) CPU-s during the measured runs (${foreign_pct}% of one core on average)"
-log "$FOREIGN_NOTE"
-if [ "$foreign_pct" -gt 10 ]; then
-  WARNINGS+=("$FOREIGN_NOTE: the machine was not quiet, figures are disturbed; re-run")
-fi
-
 # ---------------------------------------------------------------- slow stream TTFB
 if [ "$TTFB_N" -gt 0 ]; then
   for t in $TARGETS; do
@@ -465,8 +454,19 @@ if [ "$TTFB_N" -gt 0 ]; then
     prefix=""; [ "$t" = tollgate ] && prefix=$TOLLGATE_PREFIX
     timeout -k 5 $(( TTFB_N * 3 + 60 )) "$PY" "$HERE/ttfb.py" --port "$port" --prefix "$prefix" \
       --body "$BODIES/responses_request_stream.json" -n "$TTFB_N" --label "$t" >>"$RAW" 2>"$TMP/ttfb-$t.err" &
-    wait_child $! || { cat "$TMP/ttfb-$t.err" >&2; WARNINGS+=("ttfb $t: some requests failed, see $TMP/ttfb-$t.err"); }
+    wait_child $! || { cat "$TMP/ttfb-$t.err" >&2; WARNINGS+=("ttfb $t: some requests failed (details were printed on stderr)"); }
   done
+fi
+
+read -r sys1 all1 < <(sys_ticks); times_us >"$TMP/t.us"; own1=$(( $(cat "$TMP/t.us") + $(servers_cpu_us) )); wall1=$(date +%s%N)
+# CPU used meanwhile by processes this script did not start (another build, an IDE, ...)
+foreign_us=$(( (sys1 - sys0) * 1000000 / CLK_TCK - (own1 - own0) ))
+[ "$foreign_us" -lt 0 ] && foreign_us=0
+foreign_pct=$(( foreign_us * 100000 / (wall1 - wall0) ))   # % of one core (wall in ns)
+FOREIGN_NOTE="other processes used $(( foreign_us / 1000000 )).$(( foreign_us / 100000 % 10 )) CPU-s during the measured runs and TTFB (${foreign_pct}% of one core on average)"
+log "$FOREIGN_NOTE"
+if [ "$foreign_pct" -gt 10 ]; then
+  WARNINGS+=("$FOREIGN_NOTE: the machine was not quiet, figures are disturbed; re-run")
 fi
 
 # ---------------------------------------------------------------- report

@@ -9,17 +9,12 @@ namespace Tollgate.Core.Providers.Anthropic;
 /// Usage tap for Anthropic Messages SSE: <c>message_start</c> carries the model and the input
 /// side, <c>message_delta</c> the cumulative output, <c>message_stop</c> ends the message.
 /// </summary>
-public sealed class MessagesStreamTap : IUsageTap, ISseEventSink
+public sealed class MessagesStreamTap : SseUsageTap
 {
     private readonly CallUsage _result = new();
     private readonly AnthropicUsage _usage = new();
-    private readonly SseParser _parser;
 
-    public MessagesStreamTap() => _parser = new SseParser(this);
-
-    public void Observe(ReadOnlySpan<byte> chunk) => _parser.Feed(chunk);
-
-    public void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    public override void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
     {
         var type = eventName;
         if (type.IsEmpty && !JsonPeek.TryGetTopLevelType(data, out type))
@@ -74,13 +69,10 @@ public sealed class MessagesStreamTap : IUsageTap, ISseEventSink
         }
     }
 
-    public CallUsage Complete(bool bodyComplete)
+    protected override CallUsage Finish(bool bodyComplete)
     {
-        _parser.Complete();
         _result.Usage = _usage.ToTokenUsage();
         _result.Malformed |= bodyComplete && !_result.Final && _result.ErrorType is null;
         return _result;
     }
-
-    public void Dispose() => _parser.Dispose();
 }

@@ -10,17 +10,12 @@ namespace Tollgate.Core.Providers.OpenAI;
 /// chunk before <c>data: [DONE]</c>, and only when the request asked for it
 /// (<c>stream_options.include_usage</c>); without it the usage is unknown, not zero.
 /// </summary>
-public sealed class ChatStreamTap : IUsageTap, ISseEventSink
+public sealed class ChatStreamTap : SseUsageTap
 {
     private readonly CallUsage _usage = new();
-    private readonly SseParser _parser;
     private bool _done;
 
-    public ChatStreamTap() => _parser = new SseParser(this);
-
-    public void Observe(ReadOnlySpan<byte> chunk) => _parser.Feed(chunk);
-
-    public void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
+    public override void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data)
     {
         if (data.SequenceEqual("[DONE]"u8))
         {
@@ -63,16 +58,13 @@ public sealed class ChatStreamTap : IUsageTap, ISseEventSink
         }
     }
 
-    public CallUsage Complete(bool bodyComplete)
+    protected override CallUsage Finish(bool bodyComplete)
     {
-        _parser.Complete();
-        if (bodyComplete && !_done && _parser.EventCount == 0)
+        if (bodyComplete && !_done && Parser.EventCount == 0)
         {
             _usage.Malformed = true;
         }
 
         return _usage;
     }
-
-    public void Dispose() => _parser.Dispose();
 }

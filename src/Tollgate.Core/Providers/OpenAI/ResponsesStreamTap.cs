@@ -4,28 +4,19 @@ using Tollgate.Core.Usage;
 namespace Tollgate.Core.Providers.OpenAI;
 
 /// <summary>Usage tap for a Responses API SSE stream.</summary>
-public sealed class ResponsesStreamTap : IUsageTap, ISseEventSink
+public sealed class ResponsesStreamTap : SseUsageTap
 {
     private readonly CallUsage _usage = new();
     private readonly ResponsesEventReader _reader;
-    private readonly SseParser _parser;
 
-    public ResponsesStreamTap(TimeProvider time)
+    public ResponsesStreamTap(TimeProvider time) => _reader = new ResponsesEventReader(_usage, time);
+
+    public override void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data) => _reader.OnEvent(eventName, data);
+
+    protected override CallUsage Finish(bool bodyComplete)
     {
-        _reader = new ResponsesEventReader(_usage, time);
-        _parser = new SseParser(this);
-    }
-
-    public void Observe(ReadOnlySpan<byte> chunk) => _parser.Feed(chunk);
-
-    public void OnEvent(ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> data) => _reader.OnEvent(eventName, data);
-
-    public CallUsage Complete(bool bodyComplete)
-    {
-        _parser.Complete();
-        _usage.Malformed |= bodyComplete && !_usage.Final && _parser.EventCount > 0;
+        // A stream that ended normally without its terminal event is not what Responses sends.
+        _usage.Malformed |= bodyComplete && !_usage.Final && Parser.EventCount > 0;
         return _usage;
     }
-
-    public void Dispose() => _parser.Dispose();
 }
