@@ -23,6 +23,9 @@ public enum CallOutcome
     /// <summary>The response arrived whole but could not be parsed for usage.</summary>
     MalformedResponse,
 
+    /// <summary>The gateway was shutting down and ended the call (a relayed WebSocket still busy after the grace period).</summary>
+    GatewayStopped,
+
     /// <summary>The gateway refused the request itself (bad encoding, too large, bad JSON).</summary>
     GatewayRejected,
 }

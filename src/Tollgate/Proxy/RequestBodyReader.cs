@@ -1,3 +1,4 @@
+using System.Buffers;
 using Tollgate.Core.Compression;
 
 namespace Tollgate.Proxy;
@@ -38,24 +39,16 @@ internal static class RequestBodyReader
             return (BodyReadStatus.TooLarge, RequestInfo.Empty);
         }
 
-        var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 16 * 1024);
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var original = await ReadAllAsync(request, maxBytes, cancellationToken);
+        if (original is null)
         {
-            if (buffer.Length + read > maxBytes)
-            {
-                return (BodyReadStatus.TooLarge, RequestInfo.Empty);
-            }
-
-            buffer.Write(chunk, 0, read);
+            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
         }
 
-        var original = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        buffer.Position = 0;
-        request.Body = buffer; // YARP forwards HttpContext.Request.Body: the original bytes
+        // YARP forwards HttpContext.Request.Body: the client's original bytes.
+        request.Body = new MemoryStream(original.Value.Array!, original.Value.Offset, original.Value.Count, writable: false, publiclyVisible: true);
 
-        var status = ContentCoding.TryDecode(encoding, original, maxBytes, out var decoded);
+        var status = ContentCoding.TryDecode(encoding, original.Value.AsMemory(), maxBytes, out var decoded);
         if (status == DecodeStatus.TooLarge)
         {
             return (BodyReadStatus.TooLarge, RequestInfo.Empty);
@@ -68,6 +61,40 @@ internal static class RequestBodyReader
 
         // A JSON body that does not parse is forwarded anyway: the upstream answers it in its own words.
         return (BodyReadStatus.Ok, RequestInfo.Read(decoded.Span) ?? RequestInfo.Empty);
+    }
+
+    /// <summary>Reads the whole body; null when it exceeds <paramref name="maxBytes"/>.</summary>
+    private static async Task<ArraySegment<byte>?> ReadAllAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } length)
+        {
+            // The common case (Codex, the SDKs): one exact allocation, no copies.
+            var exact = new byte[length];
+            var read = await request.Body.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
+            return new ArraySegment<byte>(exact, 0, read);
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int n;
+            while ((n = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + n > maxBytes)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static bool IsJson(string? contentType) =>

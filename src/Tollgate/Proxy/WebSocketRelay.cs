@@ -15,7 +15,7 @@ namespace Tollgate.Proxy;
 /// retries). Messages are relayed frame by frame in both directions; each client
 /// <c>response.create</c> starts one metered call and the upstream's terminal event ends it.
 /// </summary>
-internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWriter writer, TimeProvider time, ILogger<WebSocketRelay> logger)
+internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWriter writer, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WebSocketRelay> logger)
 {
     private const int MaxParsedMessageBytes = 16 * 1024 * 1024;
 
@@ -84,12 +84,21 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
             KeepAliveInterval = TimeSpan.Zero, // the client and upstream ping each other through us
         });
 
-        var session = new Session(context, handshake, writer, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var session = new Session(context, handshake, writer, time);
+
+        // On shutdown an idle socket closes at once and a busy one after its call ends, so an
+        // open Codex session does not hold Ctrl+C for the whole shutdown timeout.
+        using var onStopping = lifetime.ApplicationStopping.Register(session.BeginShutdown);
         var clientToUpstream = PumpAsync(client, upstream, session.OnClientMessage, stop.Token);
         var upstreamToClient = PumpAsync(upstream, client, session.OnUpstreamMessage, stop.Token);
-        var first = await Task.WhenAny(clientToUpstream, upstreamToClient);
+        var first = await Task.WhenAny(clientToUpstream, upstreamToClient, session.Closing);
         var clientEnded = first == clientToUpstream;
+        if (first == session.Closing)
+        {
+            // Close frames both ways; the pumps then end with the peers' answers.
+            await Task.WhenAll(Swallow(CloseAsync(client)), Swallow(CloseAsync(upstream)));
+        }
 
         // Give the other direction a moment to finish its close handshake, then cut it.
         await Task.WhenAny(Task.WhenAll(clientToUpstream, upstreamToClient), Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None));
@@ -99,7 +108,16 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
         // A side that asked to close gets its answer even when the other side vanished
         // without a close handshake.
         await Task.WhenAll(Swallow(AnswerCloseAsync(client)), Swallow(AnswerCloseAsync(upstream)));
-        session.Finish(clientEnded ? CallOutcome.ClientCancelled : CallOutcome.StreamCut);
+        session.Finish(session.ShuttingDown ? CallOutcome.GatewayStopped : clientEnded ? CallOutcome.ClientCancelled : CallOutcome.StreamCut);
+    }
+
+    private static async Task CloseAsync(WebSocket socket)
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "tollgate is shutting down", timeout.Token);
+        }
     }
 
     private static async Task AnswerCloseAsync(WebSocket socket)
@@ -131,31 +149,32 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
-                if (result.MessageType != WebSocketMessageType.Text)
+                // A message is registered before its last fragment is forwarded: the other side
+                // may answer at once, and its answer must find the call it belongs to.
+                if (result.MessageType == WebSocketMessageType.Text)
                 {
-                    continue;
-                }
-
-                if (!oversized && message.WrittenCount + result.Count <= MaxParsedMessageBytes)
-                {
-                    message.Write(buffer.AsSpan(0, result.Count));
-                }
-                else
-                {
-                    oversized = true;
-                }
-
-                if (result.EndOfMessage)
-                {
-                    if (!oversized)
+                    if (!oversized && message.WrittenCount + result.Count <= MaxParsedMessageBytes)
                     {
-                        onTextMessage(message.WrittenSpan);
+                        message.Write(buffer.AsSpan(0, result.Count));
+                    }
+                    else
+                    {
+                        oversized = true;
                     }
 
-                    message.ResetWrittenCount();
-                    oversized = false;
+                    if (result.EndOfMessage)
+                    {
+                        if (!oversized)
+                        {
+                            onTextMessage(message.WrittenSpan);
+                        }
+
+                        message.ResetWrittenCount();
+                        oversized = false;
+                    }
                 }
+
+                await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
             }
         }
         finally
@@ -182,9 +201,31 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
     /// <summary>The calls on one socket: Codex sends one <c>response.create</c> at a time.</summary>
     private sealed class Session(HttpContext context, CallMeter handshake, UsageWriter writer, TimeProvider time)
     {
+        private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
         private readonly Lock _gate = new();
         private readonly Queue<(CallMeter Meter, CallUsage Usage)> _calls = new();
+        private readonly TaskCompletionSource _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private ResponsesEventReader? _reader;
+
+        public bool ShuttingDown { get; private set; }
+
+        /// <summary>Completes when the gateway wants this socket closed (shutdown, once no call is in flight).</summary>
+        public Task Closing => _closing.Task;
+
+        public void BeginShutdown()
+        {
+            lock (_gate)
+            {
+                ShuttingDown = true;
+                if (_calls.Count == 0)
+                {
+                    _closing.TrySetResult();
+                    return;
+                }
+            }
+
+            _ = Task.Delay(ShutdownGrace, time).ContinueWith(_ => _closing.TrySetResult(), TaskScheduler.Default);
+        }
 
         public void OnClientMessage(ReadOnlySpan<byte> message)
         {
@@ -221,6 +262,10 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
                 {
                     _calls.Dequeue();
                     Record(current.Meter, current.Usage, CallOutcome.Success);
+                    if (ShuttingDown && _calls.Count == 0)
+                    {
+                        _closing.TrySetResult();
+                    }
                 }
             }
         }

@@ -106,6 +106,69 @@ public sealed class WebSocketRelayTests
         Assert.Equal(HttpStatusCode.UpgradeRequired, client.HttpStatusCode);
     }
 
+    [Fact]
+    public async Task Relay_UpstreamAnswersInstantly_EveryCallMeteredInOrder()
+    {
+        // The upstream answers a response.create as soon as it arrives: the call must already be
+        // registered by then (a race once dropped the first call of a fresh gateway).
+        await using var fake = await FakeUpstream.StartAsync(app => app.Map("/v1/responses", InstantResponsesSocketAsync));
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1");
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct);
+        var buffer = new byte[1 << 16];
+
+        const int Calls = 300;
+        for (var i = 1; i <= Calls; i++)
+        {
+            await client.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"response.create\",\"model\":\"gpt-5\",\"input\":[],\"metadata\":{{\"n\":{i}}}}}"), WebSocketMessageType.Text, true, Ct);
+            Assert.Contains("response.completed", await ReceiveTextAsync(client, buffer), StringComparison.Ordinal);
+        }
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
+        await gateway.StopAsync();
+
+        var records = await gateway.ReadStoreAsync();
+        Assert.Equal(Calls, records.Count);
+        Assert.All(records, r => Assert.Equal(CallOutcome.Success, r.Outcome));
+        Assert.Equal(Calls * 7, records.Sum(r => r.Usage?.InputTokens));
+    }
+
+    [Fact]
+    public async Task Shutdown_IdleRelayedSocket_ClosesPromptlyWithGoingAway()
+    {
+        await using var fake = await FakeUpstream.StartAsync(app => app.Map("/v1/responses", InstantResponsesSocketAsync));
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1");
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct);
+        var buffer = new byte[1 << 16];
+        await client.SendAsync("""{"type":"response.create","model":"gpt-5","input":[]}"""u8.ToArray(), WebSocketMessageType.Text, true, Ct);
+        Assert.Contains("response.completed", await ReceiveTextAsync(client, buffer), StringComparison.Ordinal);
+
+        // Idle now, like an open Codex session between turns. Stopping must not wait for the
+        // host's 30-second shutdown timeout (the bound here only catches a hang).
+        var stopping = gateway.StopAsync();
+        Assert.Null(await ReceiveTextAsync(client, buffer));
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, client.CloseStatus);
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        Assert.Single(await gateway.ReadStoreAsync());
+    }
+
+    private static async Task InstantResponsesSocketAsync(HttpContext ctx)
+    {
+        using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[1 << 16];
+        while (await ReceiveTextAsync(socket, buffer) is not null)
+        {
+            var done = Wire.ResponsesSseEvents("resp", "gpt-5", ["x"], new OpenAITokens(7, 0, 1, 0))[^1].Split("data: ", 2)[1].TrimEnd('\n');
+            await socket.SendAsync(Encoding.UTF8.GetBytes(done), WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+
+        if (socket.State == WebSocketState.CloseReceived)
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+    }
+
     private static async Task<string?> ReceiveTextAsync(WebSocket socket, byte[] buffer)
     {
         using var message = new MemoryStream();
