@@ -61,8 +61,8 @@ public sealed class SqliteUsageStore : IUsageStore
         }
 
         await using var connection = await OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(InsertRecordSql, records.Select(ToRow), transaction: tx);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        InsertRecords(connection, tx, records);
         await connection.ExecuteAsync(UpsertSummarySql, Summarize(records), transaction: tx);
         var snapshots = records.Where(r => r.RateLimits is { IsEmpty: false }).Select(r => new
         {
@@ -149,6 +149,42 @@ public sealed class SqliteUsageStore : IUsageStore
             unknown_usage_requests = unknown_usage_requests + excluded.unknown_usage_requests
         """;
 
+    // The hot insert: one prepared command, rebound per record (Dapper would build a parameter
+    // object per row). Column order follows RecordColumns.
+    private static void InsertRecords(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = InsertRecordSql;
+        var parameters = RecordColumns.Select(c => command.Parameters.Add(new SqliteParameter("@" + c, null))).ToArray();
+        command.Prepare();
+        foreach (var r in records)
+        {
+            object?[] values =
+            [
+                r.Id.ToString("N"), r.Time.ToUnixTimeMilliseconds(), r.Source, r.Service, r.Endpoint, r.Method, r.Status, r.Model,
+                r.Stream ? 1 : 0, r.Transport, r.LatencyMs, r.TimeToFirstByteMs, r.UsageState.ToString(), r.Usage?.InputTokens,
+                r.Usage?.CachedInputTokens, r.Usage?.CacheWriteTokens, r.Usage?.CacheWrite1hTokens, r.Usage?.OutputTokens,
+                r.Usage?.ReasoningTokens, r.UsageEstimated ? 1 : 0, Money.ToPico(r.CostUsd), r.SessionId, r.ServiceTier,
+                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account,
+            ];
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static readonly string[] RecordColumns =
+    [
+        "id", "time_ms", "source", "service", "endpoint", "method", "status", "model", "stream", "transport",
+        "latency_ms", "ttfb_ms", "usage_state", "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+        "output_tokens", "reasoning_tokens", "usage_estimated", "cost_pusd", "session_id", "service_tier", "reasoning_effort", "outcome",
+        "error_type", "response_id", "account",
+    ];
+
     private static IEnumerable<DailySummaryRow> Summarize(IReadOnlyList<UsageRecord> records) =>
         records
             .GroupBy(r => (Day: r.Time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Model: r.Model ?? "", r.Source))
@@ -167,38 +203,6 @@ public sealed class SqliteUsageStore : IUsageStore
                 UnpricedRequests = g.Count(r => r.Usage is not null && r.CostUsd is null),
                 UnknownUsageRequests = g.Count(r => r.UsageState == UsageState.Unknown),
             });
-
-    private static object ToRow(UsageRecord r) => new
-    {
-        id = r.Id.ToString("N"),
-        time_ms = r.Time.ToUnixTimeMilliseconds(),
-        source = r.Source,
-        service = r.Service,
-        endpoint = r.Endpoint,
-        method = r.Method,
-        status = r.Status,
-        model = r.Model,
-        stream = r.Stream ? 1 : 0,
-        transport = r.Transport,
-        latency_ms = r.LatencyMs,
-        ttfb_ms = r.TimeToFirstByteMs,
-        usage_state = r.UsageState.ToString(),
-        input_tokens = r.Usage?.InputTokens,
-        cached_input_tokens = r.Usage?.CachedInputTokens,
-        cache_write_tokens = r.Usage?.CacheWriteTokens,
-        cache_write_1h_tokens = r.Usage?.CacheWrite1hTokens,
-        output_tokens = r.Usage?.OutputTokens,
-        reasoning_tokens = r.Usage?.ReasoningTokens,
-        usage_estimated = r.UsageEstimated ? 1 : 0,
-        cost_pusd = Money.ToPico(r.CostUsd),
-        session_id = r.SessionId,
-        service_tier = r.ServiceTier,
-        reasoning_effort = r.ReasoningEffort,
-        outcome = r.Outcome.ToString(),
-        error_type = r.ErrorType,
-        response_id = r.ResponseId,
-        account = r.Account,
-    };
 
     private static UsageRecord FromRow(RecordRow row) => new()
     {

@@ -16,6 +16,7 @@ namespace Tollgate.Core.Usage;
 public sealed partial class UsageWriter : IAsyncDisposable
 {
     private const int MaxBatch = 512;
+    private readonly TimeSpan _linger;
     private readonly IUsageStore _store;
     private readonly PriceTable _prices;
     private readonly LiveFeed _live;
@@ -29,8 +30,13 @@ public sealed partial class UsageWriter : IAsyncDisposable
     private long _written;
     private long _failedBatches;
 
-    public UsageWriter(IUsageStore store, PriceTable prices, LiveFeed live, RequestLog? requestLog, ILogger<UsageWriter> logger, int capacity = 8192)
+    /// <param name="linger">
+    /// How long the writer waits after the first record of a batch for more to join it. One
+    /// transaction per record would cost far more CPU than the forwarding itself.
+    /// </param>
+    public UsageWriter(IUsageStore store, PriceTable prices, LiveFeed live, RequestLog? requestLog, ILogger<UsageWriter> logger, int capacity = 8192, TimeSpan? linger = null)
     {
+        _linger = linger ?? TimeSpan.FromMilliseconds(50);
         _store = store;
         _prices = prices;
         _live = live;
@@ -98,6 +104,12 @@ public sealed partial class UsageWriter : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 more = false;
+            }
+
+            if (more && _linger > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
+            {
+                // Let a batch form; a shutdown (the channel completing) ends the wait early.
+                await Task.WhenAny(Task.Delay(_linger, CancellationToken.None), _channel.Reader.Completion);
             }
 
             while (batch.Count < MaxBatch && _spill.TryDequeue(out var spilled))
