@@ -12,12 +12,14 @@ namespace Tollgate.Proxy;
 internal sealed class UpstreamClients : IDisposable
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _clients = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _byBase = new(StringComparer.Ordinal);
 
-    public HttpMessageInvoker For(string baseUrl)
-    {
-        var origin = new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
-        return _clients.GetOrAdd(origin, static _ => new HttpMessageInvoker(CreateHandler(), disposeHandler: true));
-    }
+    /// <summary>The shared invoker for a base URL's origin. Called per request, so the lookup by base is a plain string hit.</summary>
+    public HttpMessageInvoker For(string baseUrl) =>
+        _byBase.TryGetValue(baseUrl, out var client) ? client : _byBase.GetOrAdd(baseUrl, ForOrigin);
+
+    private HttpMessageInvoker ForOrigin(string baseUrl) =>
+        _clients.GetOrAdd(new Uri(baseUrl).GetLeftPart(UriPartial.Authority), static _ => new HttpMessageInvoker(CreateHandler(), disposeHandler: true));
 
     internal static SocketsHttpHandler CreateHandler() => new()
     {
@@ -39,6 +41,7 @@ internal sealed class UpstreamClients : IDisposable
         }
 
         _clients.Clear();
+        _byBase.Clear();
     }
 }
 
