@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Tollgate.Core.RateLimits;
 using Tollgate.Core.Usage;
 
 namespace Tollgate.Core.Storage;
@@ -111,6 +112,15 @@ public sealed class SqliteUsageStore : IUsageStore
             "SELECT day AS Day, model AS Model, source AS Source, requests AS Requests, input_tokens AS InputTokens, cached_input_tokens AS CachedInputTokens, cache_write_tokens AS CacheWriteTokens, output_tokens AS OutputTokens, reasoning_tokens AS ReasoningTokens, cost_pusd AS CostPicoUsd, unpriced_requests AS UnpricedRequests, unknown_usage_requests AS UnknownUsageRequests FROM daily_summary ORDER BY day, model, source",
             cancellationToken: cancellationToken));
         return rows.AsList();
+    }
+
+    /// <summary>The stored rate-limit snapshots, oldest first (the limits report builds on these).</summary>
+    public async Task<IReadOnlyList<RateLimitSnapshot>> ReadRateLimitSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var json = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT snapshot_json FROM rate_limit_snapshots ORDER BY time_ms, id", cancellationToken: cancellationToken));
+        return json.Select(j => JsonSerializer.Deserialize(j, StoreJson.Default.RateLimitSnapshot)!).ToList();
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

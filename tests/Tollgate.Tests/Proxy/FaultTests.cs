@@ -249,6 +249,10 @@ public sealed class FaultTests
         Assert.Equal(Core.RateLimits.WindowKind.FiveHour, primary.Kind);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1795449600), primary.ResetsAt);
         Assert.Equal(Core.RateLimits.WindowKind.Weekly, limits.Windows.Single(w => w.Slot == "secondary").Kind);
+
+        var stored = Assert.Single(await gateway.Store.ReadRateLimitSnapshotsAsync(Ct));
+        Assert.Equal(limits.Windows, stored.Windows);
+        Assert.Equal("plus", stored.PlanType);
     }
 
     [Fact]
