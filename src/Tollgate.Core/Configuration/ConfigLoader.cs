@@ -84,7 +84,7 @@ public static class ConfigLoader
         {
             if (!Sections.Contains(sectionName))
             {
-                errors.Add($"{name}: unknown section '{sectionName}'{Suggest(sectionName, Sections)}");
+                errors.Add($"{name}: unknown section '{sectionName}'{NameSuggestions.DidYouMean(sectionName, Sections)}");
                 continue;
             }
 
@@ -106,7 +106,7 @@ public static class ConfigLoader
                 if (field is null)
                 {
                     var known = Fields.Where(f => f.Section == sectionName).Select(f => $"{f.Section}.{f.Key}").ToArray();
-                    errors.Add($"{name}: unknown key '{sectionName}.{key}'{Suggest($"{sectionName}.{key}", known)}");
+                    errors.Add($"{name}: unknown key '{sectionName}.{key}'{NameSuggestions.DidYouMean($"{sectionName}.{key}", known)}");
                     continue;
                 }
 
@@ -137,7 +137,7 @@ public static class ConfigLoader
             var field = Array.Find(Fields, f => f.Section == parts[0] && f.Key == parts[1]);
             if (field is null)
             {
-                errors.Add($"environment: {variable} names no setting{Suggest($"{parts[0]}.{parts[1]}", Fields.Select(f => $"{f.Section}.{f.Key}").ToArray())}");
+                errors.Add($"environment: {variable} names no setting{NameSuggestions.DidYouMean($"{parts[0]}.{parts[1]}", Fields.Select(f => $"{f.Section}.{f.Key}").ToArray())}");
                 continue;
             }
 
@@ -182,7 +182,7 @@ public static class ConfigLoader
                     builder.DefaultPrice = ReadPrice(name, "pricing.default", value, errors);
                     break;
                 default:
-                    errors.Add($"{name}: unknown key 'pricing.{key}'{Suggest(key, ["models", "aliases", "default"])}");
+                    errors.Add($"{name}: unknown key 'pricing.{key}'{NameSuggestions.DidYouMean(key, ["models", "aliases", "default"])}");
                     break;
             }
         }
@@ -202,7 +202,7 @@ public static class ConfigLoader
         {
             if (!PriceKeys.Contains(key))
             {
-                errors.Add($"{name}: unknown key '{path}.{key}'{Suggest(key, PriceKeys)}");
+                errors.Add($"{name}: unknown key '{path}.{key}'{NameSuggestions.DidYouMean(key, PriceKeys)}");
                 ok = false;
             }
             else if (ToDecimal(v) is { } d && d >= 0)
@@ -303,37 +303,6 @@ public static class ConfigLoader
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => v.ToString() ?? "?",
     };
-
-    private static string Suggest(string given, IReadOnlyList<string> known)
-    {
-        var best = known.Select(k => (k, d: Distance(given, k))).OrderBy(p => p.d).FirstOrDefault();
-        return best.k is not null && best.d <= Math.Max(2, given.Length / 3) ? $" (did you mean '{best.k}'?)" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
 
     private sealed record Field(string Section, string Key, string Expect, Func<Builder, object?, bool> Apply);
 
