@@ -38,3 +38,9 @@ internal sealed class CallMeter
         }
     }
 }
+
+/// <summary>Milliseconds between two <see cref="Stopwatch"/> timestamps.</summary>
+internal static class Elapsed
+{
+    public static double Ms(long start, long end) => (end - start) * 1000.0 / Stopwatch.Frequency;
+}

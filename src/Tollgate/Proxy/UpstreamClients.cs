@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 
 namespace Tollgate.Proxy;
@@ -43,10 +42,4 @@ internal sealed class UpstreamClients : IDisposable
         _clients.Clear();
         _byBase.Clear();
     }
-}
-
-/// <summary>Elapsed-time helper over <see cref="Stopwatch"/> timestamps.</summary>
-internal static class Elapsed
-{
-    public static double Ms(long start, long end) => (end - start) * 1000.0 / Stopwatch.Frequency;
 }

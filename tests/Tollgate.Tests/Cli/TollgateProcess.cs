@@ -26,25 +26,14 @@ internal sealed class TollgateProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tollgate.dll"));
+        info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        // A clean environment: only what the test names, plus what dotnet itself needs.
         info.Environment.Clear();
-        foreach (var name in new[] { "PATH", "DOTNET_ROOT", "DOTNET_CLI_HOME" })
-        {
-            if (Environment.GetEnvironmentVariable(name) is { } value)
-            {
-                info.Environment[name] = value;
-            }
-        }
-
-        info.Environment["NO_COLOR"] = "1";
-        info.Environment["TZ"] = "UTC";
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in WithDefaults(environment))
         {
             info.Environment[name] = value;
         }
@@ -59,12 +48,33 @@ internal sealed class TollgateProcess : IAsyncDisposable
         return wrapper;
     }
 
-    /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
+    /// <summary>Runs to completion (bounded, like the real clients) and returns the exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        await using var process = Start(environment, args);
-        var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        return (code, process.Stdout, process.Stderr);
+        var run = await RealClients.ClientProcess.RunAsync("dotnet", [Dll, .. args], AppContext.BaseDirectory, WithDefaults(environment), TestContext.Current.CancellationToken);
+        return (run.ExitCode, run.Stdout, run.Stderr);
+    }
+
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "tollgate.dll");
+
+    /// <summary>A clean environment: only what the test names, plus what dotnet itself needs.</summary>
+    private static Dictionary<string, string> WithDefaults(IReadOnlyDictionary<string, string> environment)
+    {
+        var env = new Dictionary<string, string> { ["NO_COLOR"] = "1", ["TZ"] = "UTC" };
+        foreach (var name in new[] { "PATH", "DOTNET_ROOT", "DOTNET_CLI_HOME" })
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                env[name] = value;
+            }
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            env[name] = value;
+        }
+
+        return env;
     }
 
     public async Task<string> WaitForStderrAsync(string marker, TimeSpan timeout)

@@ -1,10 +1,17 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Tollgate.Tests.Infrastructure;
 
 /// <summary>Token counts a fake upstream reports, in the API's own terms.</summary>
 internal sealed record OpenAITokens(int Input, int Cached, int Output, int Reasoning);
+
+/// <summary>One stream event: an SSE <c>event:</c>/<c>data:</c> pair, or one WebSocket text frame.</summary>
+internal sealed record WireEvent(string Type, string Json)
+{
+    public string Sse => $"event: {Type}\ndata: {Json}\n\n";
+}
 
 /// <summary>Anthropic's additive counts: input excludes cache reads and writes.</summary>
 internal sealed record AnthropicTokens(int Input, int CacheWrite, int CacheRead, int Output);
@@ -24,29 +31,75 @@ internal static class Wire
         total_tokens = t.Input + t.Output,
     });
 
+    /// <summary>A Responses JSON body (non-streamed answer) with one output message.</summary>
     public static string ResponseObject(string id, string model, string text, OpenAITokens? usage, string status = "completed") =>
-        $$$$"""
-        {"id":"{{{{id}}}}","object":"response","created_at":1795435671,"status":"{{{{status}}}}","model":"{{{{model}}}}","output":[{"id":"msg_{{{{id}}}}","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":{{{{JsonSerializer.Serialize(text)}}}},"annotations":[]}]}],"parallel_tool_calls":true,"tool_choice":"auto","tools":[],"usage":{{{{(usage is null ? "null" : ResponsesUsage(usage))}}}}}
-        """.Trim();
+        Response(id, model, status, [Message(id, text)], usage).ToJsonString();
 
-    /// <summary>The events of a Responses SSE stream; the last one is <c>response.completed</c>.</summary>
-    public static IReadOnlyList<string> ResponsesSseEvents(string id, string model, IReadOnlyList<string> deltas, OpenAITokens usage)
+    /// <summary>
+    /// The events of a Responses stream for a one-message answer, one text delta per entry of
+    /// <paramref name="deltas"/>: the sequence the real Codex CLI accepts with no retry (it needs
+    /// <c>response.completed</c> with an id and takes the text from <c>response.output_item.done</c>).
+    /// The same JSON serves as SSE <c>data:</c> payloads and as WebSocket frames.
+    /// </summary>
+    public static IReadOnlyList<WireEvent> ResponsesEvents(string id, string model, IReadOnlyList<string> deltas, OpenAITokens usage)
     {
         var text = string.Concat(deltas);
-        var events = new List<string>
+        var messageId = "msg_" + id;
+        var part = new { type = "output_text", text, annotations = Array.Empty<object>() };
+        var textRef = new { item_id = messageId, output_index = 0, content_index = 0 };
+        var events = new List<WireEvent>
         {
-            Sse("response.created", $$$$"""{"type":"response.created","sequence_number":0,"response":{"id":"{{{{id}}}}","object":"response","created_at":1795435671,"status":"in_progress","model":"{{{{model}}}}","output":[]}}"""),
-            Sse("response.output_item.added", $$$$"""{"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"msg_{{{{id}}}}","type":"message","status":"in_progress","role":"assistant","content":[]}}"""),
+            Event("response.created", new { response = Response(id, model, "in_progress", [], usage: null) }),
+            Event("response.output_item.added", new { output_index = 0, item = new { id = messageId, type = "message", status = "in_progress", role = "assistant", content = Array.Empty<object>() } }),
+            Event("response.content_part.added", new { textRef.item_id, textRef.output_index, textRef.content_index, part = part with { text = "" } }),
         };
-        var seq = 2;
-        foreach (var delta in deltas)
-        {
-            events.Add(Sse("response.output_text.delta", $$$$"""{"type":"response.output_text.delta","sequence_number":{{{{seq++}}}},"item_id":"msg_{{{{id}}}}","output_index":0,"content_index":0,"delta":{{{{JsonSerializer.Serialize(delta)}}}}}"""));
-        }
-
-        events.Add(Sse("response.output_item.done", $$$$"""{"type":"response.output_item.done","sequence_number":{{{{seq++}}}},"output_index":0,"item":{"id":"msg_{{{{id}}}}","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":{{{{JsonSerializer.Serialize(text)}}}},"annotations":[]}]}}"""));
-        events.Add(Sse("response.completed", $$$$"""{"type":"response.completed","sequence_number":{{{{seq}}}},"response":{{{{ResponseObject(id, model, text, usage)}}}}}"""));
+        events.AddRange(deltas.Select(delta => Event("response.output_text.delta", new { textRef.item_id, textRef.output_index, textRef.content_index, delta })));
+        events.Add(Event("response.output_text.done", new { textRef.item_id, textRef.output_index, textRef.content_index, text }));
+        events.Add(Event("response.content_part.done", new { textRef.item_id, textRef.output_index, textRef.content_index, part }));
+        events.Add(Event("response.output_item.done", new { output_index = 0, item = Message(id, text) }));
+        events.Add(Event("response.completed", new { response = Response(id, model, "completed", [Message(id, text)], usage) }));
         return events;
+    }
+
+    /// <summary>The answer to Codex's <c>generate: false</c> warm-up on the WebSocket: created, then completed with no output.</summary>
+    public static IReadOnlyList<WireEvent> ResponsesWarmupEvents(string id, string model, OpenAITokens usage) =>
+    [
+        Event("response.created", new { response = Response(id, model, "in_progress", [], usage: null) }),
+        Event("response.completed", new { response = Response(id, model, "completed", [], usage) }),
+    ];
+
+    /// <summary><see cref="ResponsesEvents"/> as SSE text.</summary>
+    public static IReadOnlyList<string> ResponsesSseEvents(string id, string model, IReadOnlyList<string> deltas, OpenAITokens usage) =>
+        ResponsesEvents(id, model, deltas, usage).Select(e => e.Sse).ToList();
+
+    private static JsonObject Message(string id, string text) => new()
+    {
+        ["id"] = "msg_" + id,
+        ["type"] = "message",
+        ["status"] = "completed",
+        ["role"] = "assistant",
+        ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray() }),
+    };
+
+    private static JsonObject Response(string id, string model, string status, JsonObject[] output, OpenAITokens? usage) => new()
+    {
+        ["id"] = id,
+        ["object"] = "response",
+        ["created_at"] = 1795435671,
+        ["status"] = status,
+        ["model"] = model,
+        ["output"] = new JsonArray(output.Select(o => (JsonNode)o.DeepClone()).ToArray()),
+        ["parallel_tool_calls"] = true,
+        ["tool_choice"] = "auto",
+        ["tools"] = new JsonArray(),
+        ["usage"] = usage is null ? null : JsonNode.Parse(ResponsesUsage(usage)),
+    };
+
+    private static WireEvent Event(string type, object payload)
+    {
+        var node = JsonSerializer.SerializeToNode(payload)!.AsObject();
+        node.Insert(0, "type", type);
+        return new WireEvent(type, node.ToJsonString());
     }
 
     public static string ChatJson(string id, string model, string text, OpenAITokens t) =>
@@ -107,6 +160,10 @@ internal static class Wire
     public static string Sse(string name, string data) => $"event: {name}\ndata: {data}\n\n";
 
     public static string Data(string data) => $"data: {data}\n\n";
+
+    /// <summary>Writes the events as SSE, one flush per event.</summary>
+    public static Task WriteSseAsync(HttpResponse response, IEnumerable<WireEvent> events) =>
+        WriteSseAsync(response, events.Select(e => e.Sse));
 
     /// <summary>Writes SSE events, flushing after each so the client sees them one by one.</summary>
     public static async Task WriteSseAsync(HttpResponse response, IEnumerable<string> events, Func<int, Task>? beforeEvent = null)

@@ -31,7 +31,7 @@ public sealed class WebSocketRelayTests
             var turn = 0;
             while (true)
             {
-                var message = await ReceiveTextAsync(socket, buffer);
+                var message = await WebSocketText.ReceiveAsync(socket, buffer);
                 if (message is null)
                 {
                     return;
@@ -40,10 +40,9 @@ public sealed class WebSocketRelayTests
                 turn++;
                 using var doc = JsonDocument.Parse(message);
                 var model = doc.RootElement.GetProperty("model").GetString()!;
-                foreach (var e in Wire.ResponsesSseEvents($"resp_{turn}", model, ["hi"], new OpenAITokens(100 * turn, 50, 10 * turn, 1)))
+                foreach (var e in Wire.ResponsesEvents($"resp_{turn}", model, ["hi"], new OpenAITokens(100 * turn, 50, 10 * turn, 1)))
                 {
-                    var data = e.Split("data: ", 2)[1].TrimEnd('\n');
-                    await socket.SendAsync(Encoding.UTF8.GetBytes(data), WebSocketMessageType.Text, true, CancellationToken.None);
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(e.Json), WebSocketMessageType.Text, true, CancellationToken.None);
                 }
             }
         }));
@@ -64,7 +63,7 @@ public sealed class WebSocketRelayTests
             string? frame;
             do
             {
-                frame = await ReceiveTextAsync(client, buffer);
+                frame = await WebSocketText.ReceiveAsync(client, buffer, Ct);
             }
             while (frame is not null && !frame.Contains("response.completed", StringComparison.Ordinal));
 
@@ -121,7 +120,7 @@ public sealed class WebSocketRelayTests
         for (var i = 1; i <= Calls; i++)
         {
             await client.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"response.create\",\"model\":\"gpt-5\",\"input\":[],\"metadata\":{{\"n\":{i}}}}}"), WebSocketMessageType.Text, true, Ct);
-            Assert.Contains("response.completed", await ReceiveTextAsync(client, buffer), StringComparison.Ordinal);
+            Assert.Contains("response.completed", await WebSocketText.ReceiveAsync(client, buffer, Ct), StringComparison.Ordinal);
         }
 
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", Ct);
@@ -142,12 +141,12 @@ public sealed class WebSocketRelayTests
         await client.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct);
         var buffer = new byte[1 << 16];
         await client.SendAsync("""{"type":"response.create","model":"gpt-5","input":[]}"""u8.ToArray(), WebSocketMessageType.Text, true, Ct);
-        Assert.Contains("response.completed", await ReceiveTextAsync(client, buffer), StringComparison.Ordinal);
+        Assert.Contains("response.completed", await WebSocketText.ReceiveAsync(client, buffer, Ct), StringComparison.Ordinal);
 
         // Idle now, like an open Codex session between turns. Stopping must not wait for the
         // host's 30-second shutdown timeout (the bound here only catches a hang).
         var stopping = gateway.StopAsync();
-        Assert.Null(await ReceiveTextAsync(client, buffer));
+        Assert.Null(await WebSocketText.ReceiveAsync(client, buffer, Ct));
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, client.CloseStatus);
         await stopping.WaitAsync(TimeSpan.FromSeconds(15), Ct);
         Assert.Single(await gateway.ReadStoreAsync());
@@ -157,34 +156,15 @@ public sealed class WebSocketRelayTests
     {
         using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
         var buffer = new byte[1 << 16];
-        while (await ReceiveTextAsync(socket, buffer) is not null)
+        while (await WebSocketText.ReceiveAsync(socket, buffer) is not null)
         {
-            var done = Wire.ResponsesSseEvents("resp", "gpt-5", ["x"], new OpenAITokens(7, 0, 1, 0))[^1].Split("data: ", 2)[1].TrimEnd('\n');
+            var done = Wire.ResponsesEvents("resp", "gpt-5", ["x"], new OpenAITokens(7, 0, 1, 0))[^1].Json;
             await socket.SendAsync(Encoding.UTF8.GetBytes(done), WebSocketMessageType.Text, true, CancellationToken.None);
         }
 
         if (socket.State == WebSocketState.CloseReceived)
         {
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-        }
-    }
-
-    private static async Task<string?> ReceiveTextAsync(WebSocket socket, byte[] buffer)
-    {
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-            {
-                return Encoding.UTF8.GetString(message.ToArray());
-            }
         }
     }
 }

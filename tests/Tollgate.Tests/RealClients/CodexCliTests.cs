@@ -39,7 +39,7 @@ public sealed class CodexCliTests : IDisposable
     {
         var codex = InstalledClients.Codex();
         await using var fake = await FakeUpstream.StartAsync(app => app.MapPost("/v1/responses", ctx =>
-            FakeResponses.WriteSseAsync(ctx.Response, FakeResponses.Turn("resp_http_turn", Model, Reply, TurnTokens))));
+            Wire.WriteSseAsync(ctx.Response, Wire.ResponsesEvents("resp_http_turn", Model, [Reply], TurnTokens))));
         await using var gateway = await TestGateway.StartAsync(openAiBase: fake.BaseUrl + "/v1");
 
         var output = await RunCodexAsync(
@@ -75,7 +75,7 @@ public sealed class CodexCliTests : IDisposable
         var frames = new ConcurrentQueue<string>();
         await using var fake = await FakeUpstream.StartAsync(app => app.Map("/v1/responses", ctx => ctx.WebSockets.IsWebSocketRequest
             ? FakeResponses.ServeSocketAsync(ctx, AnswerOnSocket, frames)
-            : FakeResponses.WriteSseAsync(ctx.Response, FakeResponses.Turn("resp_http_fallback", Model, Reply, TurnTokens))));
+            : Wire.WriteSseAsync(ctx.Response, Wire.ResponsesEvents("resp_http_fallback", Model, [Reply], TurnTokens))));
         await using var gateway = await TestGateway.StartAsync(openAiBase: fake.BaseUrl + "/v1");
 
         var output = await RunCodexAsync(codex, $"openai_base_url = \"{gateway.BaseUrl}/v1\"", ("CODEX_API_KEY", BuiltInKey));
@@ -116,7 +116,7 @@ public sealed class CodexCliTests : IDisposable
         await using var fake = await FakeUpstream.StartAsync(app =>
         {
             app.MapGet("/v1/responses", () => Results.NotFound(new { error = new { message = "websocket not supported", type = "invalid_request_error" } }));
-            app.MapPost("/v1/responses", ctx => FakeResponses.WriteSseAsync(ctx.Response, FakeResponses.Turn("resp_http_turn", Model, Reply, TurnTokens)));
+            app.MapPost("/v1/responses", ctx => Wire.WriteSseAsync(ctx.Response, Wire.ResponsesEvents("resp_http_turn", Model, [Reply], TurnTokens)));
         });
         await using var gateway = await TestGateway.StartAsync(openAiBase: fake.BaseUrl + "/v1");
 
@@ -138,12 +138,12 @@ public sealed class CodexCliTests : IDisposable
         AssertTurnRecord(record, output.ThreadId, "http");
     }
 
-    private static IReadOnlyList<FakeEvent> AnswerOnSocket(JsonElement create)
+    private static IReadOnlyList<WireEvent> AnswerOnSocket(JsonElement create)
     {
         var model = create.GetProperty("model").GetString()!;
         return create.TryGetProperty("generate", out var generate) && generate.ValueKind == JsonValueKind.False
-            ? FakeResponses.Warmup("resp_ws_warmup", model, WarmupTokens)
-            : FakeResponses.Turn("resp_ws_turn", model, Reply, TurnTokens);
+            ? Wire.ResponsesWarmupEvents("resp_ws_warmup", model, WarmupTokens)
+            : Wire.ResponsesEvents("resp_ws_turn", model, [Reply], TurnTokens);
     }
 
     private async Task<CodexOutput> RunCodexAsync(string codex, string configToml, params (string Name, string Value)[] environment)
