@@ -23,6 +23,7 @@ public static class ConfigLoader
         new("server", "host", "a host name or IP address", (b, v) => Str(v, s => b.Host = s)),
         new("server", "port", "an integer from 0 to 65535", (b, v) => Int(v, 0, 65535, n => b.Port = (int)n)),
         new("server", "allow_non_loopback", "true or false", (b, v) => Bool(v, x => b.AllowNonLoopback = x)),
+        new("server", "inline_io", "true or false", (b, v) => Bool(v, x => b.InlineIo = x)),
         new("server", "max_request_body_mb", "an integer from 64 to 4096", (b, v) => Int(v, 64, 4096, n => b.MaxRequestBodyBytes = n * 1024 * 1024)),
         new("server", "idle_timeout_seconds", "an integer from 1 to 86400", (b, v) => Int(v, 1, 86400, n => b.IdleTimeout = TimeSpan.FromSeconds(n))),
         new("upstreams", "openai", "an absolute http(s) URL", (b, v) => Url(v, s => b.OpenAI = s)),
@@ -313,6 +314,7 @@ public static class ConfigLoader
         public bool AllowNonLoopback { get; set; }
         public long MaxRequestBodyBytes { get; set; } = new ServerConfig().MaxRequestBodyBytes;
         public TimeSpan IdleTimeout { get; set; } = new ServerConfig().IdleTimeout;
+        public bool InlineIo { get; set; } = new ServerConfig().InlineIo;
         public string OpenAI { get; set; } = new UpstreamsConfig().OpenAI;
         public string Anthropic { get; set; } = new UpstreamsConfig().Anthropic;
         public string ChatGpt { get; set; } = new UpstreamsConfig().ChatGpt;
@@ -326,7 +328,7 @@ public static class ConfigLoader
 
         public TollgateConfig Build() => new()
         {
-            Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout },
+            Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout, InlineIo = InlineIo },
             Upstreams = new UpstreamsConfig { OpenAI = OpenAI, Anthropic = Anthropic, ChatGpt = ChatGpt },
             Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles },
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },

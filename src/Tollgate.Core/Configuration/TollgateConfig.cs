@@ -23,6 +23,12 @@ public sealed record ServerConfig
 
     /// <summary>How long a response may go without a byte before it is abandoned. Resets on every chunk.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>
+    /// Runs request code on the socket threads instead of hopping to the thread pool for each
+    /// read and write. Halves the CPU per request at low concurrency (see bench/README.md).
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
 }
 
 /// <summary><c>[upstreams]</c>: where pass-through traffic goes.</summary>

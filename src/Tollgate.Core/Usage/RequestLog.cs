@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -14,6 +15,10 @@ public sealed class RequestLog : IDisposable
     private readonly string _path;
     private readonly long _maxBytes;
     private readonly int _keepFiles;
+    private const int InitialBuffer = 16 * 1024;
+    private const int MaxKeptBuffer = 1024 * 1024;
+    private ArrayBufferWriter<byte> _buffer = new(InitialBuffer);
+    private Utf8JsonWriter? _writer;
     private FileStream? _stream;
 
     public RequestLog(string path, long maxBytes = 10 * 1024 * 1024, int keepFiles = 5)
@@ -27,19 +32,28 @@ public sealed class RequestLog : IDisposable
 
     public void Append(IReadOnlyList<UsageRecord> records)
     {
-        var stream = _stream ??= Open();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true }))
+        // The batch is serialised into one reused buffer and written with one call: a
+        // Utf8JsonWriter over the file would flush the file once per line.
+        _buffer.ResetWrittenCount();
+        var writer = _writer ??= new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        foreach (var r in records)
         {
-            foreach (var r in records)
-            {
-                JsonSerializer.Serialize(writer, Line.From(r), RequestLogJson.Default.Line);
-                writer.Flush();
-                stream.WriteByte((byte)'\n');
-                writer.Reset();
-            }
+            writer.Reset(_buffer);
+            JsonSerializer.Serialize(writer, Line.From(r), RequestLogJson.Default.Line);
+            writer.Flush();
+            _buffer.Write("\n"u8);
         }
 
+        var stream = _stream ??= Open();
+        stream.Write(_buffer.WrittenSpan);
         stream.Flush();
+        if (_buffer.Capacity > MaxKeptBuffer)
+        {
+            _buffer = new ArrayBufferWriter<byte>(InitialBuffer);
+            _writer.Dispose();
+            _writer = null;
+        }
+
         if (stream.Length >= _maxBytes)
         {
             Rotate();
@@ -48,6 +62,8 @@ public sealed class RequestLog : IDisposable
 
     public void Dispose()
     {
+        _writer?.Dispose();
+        _writer = null;
         _stream?.Dispose();
         _stream = null;
     }
@@ -55,7 +71,7 @@ public sealed class RequestLog : IDisposable
     private FileStream Open()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-        return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0); // whole batches are written at once
     }
 
     private void Rotate()

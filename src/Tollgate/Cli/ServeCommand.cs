@@ -40,6 +40,7 @@ internal sealed class ServeCommand : Command
             return ExitCodes.InvalidArguments;
         }
 
+        GatewayHost.PrepareProcess(overridden);
         var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths));
         if (app is null)
         {

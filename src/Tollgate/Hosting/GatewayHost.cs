@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Tollgate.Core.Configuration;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
@@ -10,6 +11,20 @@ namespace Tollgate.Hosting;
 internal static class GatewayHost
 {
     /// <summary>Builds the app; returns an error instead when the listen address is refused.</summary>
+    /// <summary>
+    /// Process-wide settings a gateway process needs before its first socket exists. Only the
+    /// CLI calls this: tests host the gateway in a process they share with their clients.
+    /// </summary>
+    public static void PrepareProcess(TollgateConfig config)
+    {
+        if (config.Server.InlineIo)
+        {
+            // Read once, when the socket engine starts: socket completions then run on the
+            // epoll threads, the half of the thread-pool hops Kestrel's inline scheduling cannot remove.
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
+    }
+
     public static (WebApplication? App, string? Error) Build(GatewaySettings settings)
     {
         var config = settings.Config;
@@ -26,6 +41,7 @@ internal static class GatewayHost
             kestrel.Limits.MaxRequestBodySize = config.Server.MaxRequestBodyBytes;
             kestrel.Listen(address, config.Server.Port, listen => listen.Protocols = HttpProtocols.Http1); // cleartext: no h2 without TLS
         });
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = config.Server.InlineIo);
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         ConfigureLogging(builder.Logging, settings);
 
