@@ -68,5 +68,55 @@ internal static class Migrations
         );
         CREATE INDEX ix_rate_limit_snapshots_time ON rate_limit_snapshots(time_ms);
         """,
+        """
+        CREATE TABLE vault (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            format_version INTEGER NOT NULL,
+            kdf TEXT NOT NULL,
+            salt BLOB,
+            memory_kib INTEGER,
+            iterations INTEGER,
+            parallelism INTEGER,
+            verifier BLOB NOT NULL,
+            changed_ms INTEGER NOT NULL
+        );
+
+        CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            provider TEXT NOT NULL,
+            base_url TEXT NOT NULL,
+            credential_cipher BLOB,
+            credential_env TEXT,
+            key_fingerprint TEXT,
+            organization TEXT,
+            project TEXT,
+            extra_headers_json TEXT,
+            models_json TEXT,
+            model_map_json TEXT,
+            priority INTEGER NOT NULL DEFAULT 0,
+            weight INTEGER NOT NULL DEFAULT 1,
+            daily_token_limit INTEGER,
+            monthly_token_limit INTEGER,
+            daily_usd_limit_pusd INTEGER,
+            monthly_usd_limit_pusd INTEGER,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            pool TEXT,
+            tags_json TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+
+        CREATE TABLE client_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL COLLATE NOCASE,
+            hash BLOB NOT NULL UNIQUE,
+            hint TEXT NOT NULL,
+            pool TEXT,
+            created_ms INTEGER NOT NULL,
+            revoked_ms INTEGER
+        );
+        CREATE UNIQUE INDEX ux_client_keys_active_name ON client_keys(name) WHERE revoked_ms IS NULL;
+        """,
     ];
 }

@@ -11,48 +11,18 @@ namespace Tollgate.Core.Storage;
 /// <summary>The embedded default store: one SQLite file in WAL mode, written by one writer in batches.</summary>
 public sealed class SqliteUsageStore : IUsageStore
 {
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
 
     public SqliteUsageStore(string databasePath)
+        : this(new SqliteDatabase(databasePath))
     {
-        DatabasePath = databasePath;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
     }
 
-    public string DatabasePath { get; }
+    public SqliteUsageStore(SqliteDatabase database) => _database = database;
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(DatabasePath));
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-        }
+    public string DatabasePath => _database.Path;
 
-        await using var connection = await OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
-        var version = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
-        if (version > Migrations.Steps.Length)
-        {
-            throw new InvalidOperationException(
-                $"The database {DatabasePath} has schema version {version}, newer than this Tollgate knows ({Migrations.Steps.Length}). Upgrade Tollgate.");
-        }
-
-        for (var step = (int)version; step < Migrations.Steps.Length; step++)
-        {
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(Migrations.Steps[step], transaction: tx);
-            await connection.ExecuteAsync($"PRAGMA user_version = {step + 1};", transaction: tx);
-            await tx.CommitAsync(cancellationToken);
-        }
-    }
+    public Task MigrateAsync(CancellationToken cancellationToken) => _database.MigrateAsync(cancellationToken);
 
     public async Task AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
@@ -123,13 +93,7 @@ public sealed class SqliteUsageStore : IUsageStore
         return json.Select(j => JsonSerializer.Deserialize(j, StoreJson.Default.RateLimitSnapshot)!).ToList();
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 
     private const string InsertRecordSql = """
         INSERT OR IGNORE INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport,
