@@ -81,5 +81,5 @@ public sealed record Account
 
     public ServiceKind Service => Provider == ProviderKind.Anthropic ? ServiceKind.Anthropic : ServiceKind.OpenAI;
 
-    public string PoolName => Pool ?? Providers.DefaultPool(Service);
+    public string PoolName => Pool ?? ProviderKinds.DefaultPool(Service);
 }

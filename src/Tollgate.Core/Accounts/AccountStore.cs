@@ -59,7 +59,7 @@ public sealed class AccountStore(SqliteDatabase database, TimeProvider time)
                 {
                     Id = account.Id.ToString(),
                     account.Name,
-                    Provider = Providers.Name(account.Provider),
+                    Provider = ProviderKinds.Name(account.Provider),
                     account.BaseUrl,
                     Cipher = credentialCipher,
                     account.CredentialEnv,
@@ -136,7 +136,7 @@ public sealed class AccountStore(SqliteDatabase database, TimeProvider time)
     {
         Id = Guid.Parse(r.Id),
         Name = r.Name,
-        Provider = Providers.TryParse(r.Provider, out var kind) ? kind : ProviderKind.OpenAICompatible,
+        Provider = ProviderKinds.TryParse(r.Provider, out var kind) ? kind : ProviderKind.OpenAICompatible,
         BaseUrl = r.BaseUrl,
         Credential = r.CredentialEnv is null ? CredentialKind.Vault : CredentialKind.Environment,
         CredentialEnv = r.CredentialEnv,

@@ -1,7 +1,7 @@
 namespace Tollgate.Core.Accounts;
 
 /// <summary>Names and defaults per provider kind, in one place.</summary>
-public static class Providers
+public static class ProviderKinds
 {
     public static string Name(ProviderKind kind) => kind switch
     {
