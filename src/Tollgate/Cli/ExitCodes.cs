@@ -23,6 +23,12 @@ internal static class ExitCodes
     /// <summary>The data directory or database could not be opened.</summary>
     public const int StorageUnavailable = 6;
 
+    /// <summary>The named account, key or other item does not exist.</summary>
+    public const int NotFound = 7;
+
+    /// <summary>The vault could not be opened (wrong passphrase, missing or foreign vault.key).</summary>
+    public const int VaultUnavailable = 8;
+
     /// <summary>Interrupted by Ctrl+C before finishing.</summary>
     public const int Cancelled = 130;
 }

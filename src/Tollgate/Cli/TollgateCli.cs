@@ -16,6 +16,9 @@ internal static class TollgateCli
         root.Options.Add(config);
         root.Subcommands.Add(new ServeCommand(config));
         root.Subcommands.Add(new UsageCommand(config));
+        root.Subcommands.Add(new AccountsCommand(config));
+        root.Subcommands.Add(new KeysCommand());
+        root.Subcommands.Add(new VaultCommand());
         return root;
     }
 
