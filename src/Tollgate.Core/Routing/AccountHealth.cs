@@ -444,3 +444,17 @@ public sealed class AccountHealth
         return (new DateTimeOffset(tomorrow, zone.GetUtcOffset(tomorrow)).UtcTicks, new DateTimeOffset(nextMonth, zone.GetUtcOffset(nextMonth)).UtcTicks);
     }
 }
+
+/// <summary>The names health states have in JSON, the CLI and the dashboard.</summary>
+public static class HealthNames
+{
+    public static string Of(HealthState state) => state switch
+    {
+        HealthState.Ok => "ok",
+        HealthState.Cooldown => "cooldown",
+        HealthState.BreakerOpen => "breaker-open",
+        HealthState.NeedsAttention => "needs-attention",
+        HealthState.Exhausted => "exhausted",
+        _ => "disabled",
+    };
+}

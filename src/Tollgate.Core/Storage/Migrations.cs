@@ -117,6 +117,8 @@ internal static class Migrations
             revoked_ms INTEGER
         );
         CREATE UNIQUE INDEX ux_client_keys_active_name ON client_keys(name) WHERE revoked_ms IS NULL;
+
+        ALTER TABLE usage_records ADD COLUMN attempt INTEGER;
         """,
     ];
 }

@@ -99,11 +99,11 @@ public sealed class SqliteUsageStore : IUsageStore
         INSERT OR IGNORE INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport,
             latency_ms, ttfb_ms, usage_state, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
             output_tokens, reasoning_tokens, usage_estimated, cost_pusd, session_id, service_tier, reasoning_effort, outcome,
-            error_type, response_id, account)
+            error_type, response_id, account, attempt)
         VALUES (@id, @time_ms, @source, @service, @endpoint, @method, @status, @model, @stream, @transport,
             @latency_ms, @ttfb_ms, @usage_state, @input_tokens, @cached_input_tokens, @cache_write_tokens, @cache_write_1h_tokens,
             @output_tokens, @reasoning_tokens, @usage_estimated, @cost_pusd, @session_id, @service_tier, @reasoning_effort, @outcome,
-            @error_type, @response_id, @account)
+            @error_type, @response_id, @account, @attempt)
         """;
 
     private const string UpsertSummarySql = """
@@ -140,7 +140,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 r.Stream ? 1 : 0, r.Transport, r.LatencyMs, r.TimeToFirstByteMs, r.UsageState.ToString(), r.Usage?.InputTokens,
                 r.Usage?.CachedInputTokens, r.Usage?.CacheWriteTokens, r.Usage?.CacheWrite1hTokens, r.Usage?.OutputTokens,
                 r.Usage?.ReasoningTokens, r.UsageEstimated ? 1 : 0, Money.ToPico(r.CostUsd), r.SessionId, r.ServiceTier,
-                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account,
+                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account, r.Attempt,
             ];
             for (var i = 0; i < parameters.Length; i++)
             {
@@ -156,7 +156,7 @@ public sealed class SqliteUsageStore : IUsageStore
         "id", "time_ms", "source", "service", "endpoint", "method", "status", "model", "stream", "transport",
         "latency_ms", "ttfb_ms", "usage_state", "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
         "output_tokens", "reasoning_tokens", "usage_estimated", "cost_pusd", "session_id", "service_tier", "reasoning_effort", "outcome",
-        "error_type", "response_id", "account",
+        "error_type", "response_id", "account", "attempt",
     ];
 
     private static IEnumerable<DailySummaryRow> Summarize(IReadOnlyList<UsageRecord> records) =>
@@ -209,6 +209,7 @@ public sealed class SqliteUsageStore : IUsageStore
         ErrorType = row.error_type,
         ResponseId = row.response_id,
         Account = row.account,
+        Attempt = row.attempt is { } n ? (int)n : null,
     };
 
 #pragma warning disable IDE1006 // column names, mapped by Dapper
@@ -217,7 +218,7 @@ public sealed class SqliteUsageStore : IUsageStore
         long stream, string transport, double latency_ms, double? ttfb_ms, string usage_state, long? input_tokens,
         long? cached_input_tokens, long? cache_write_tokens, long? cache_write_1h_tokens, long? output_tokens,
         long? reasoning_tokens, long usage_estimated, long? cost_pusd, string? session_id, string? service_tier,
-        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account);
+        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account, long? attempt);
 #pragma warning restore IDE1006
 }
 

@@ -119,13 +119,14 @@ public sealed class RequestLog : IDisposable
         decimal? CostUsd,
         string? SessionId,
         string? Account,
+        int? Attempt,
         string? ErrorType)
     {
         public static Line From(UsageRecord r) => new(
             r.Time, r.Method, r.Endpoint, r.Status, Math.Round(r.LatencyMs, 3), r.TimeToFirstByteMs is { } t ? Math.Round(t, 3) : null,
             r.Service, r.Model, r.Stream, r.Transport, r.Outcome.ToString(), r.UsageState.ToString(),
             r.Usage?.InputTokens, r.Usage?.CachedInputTokens, r.Usage?.CacheWriteTokens, r.Usage?.OutputTokens, r.Usage?.ReasoningTokens,
-            r.CostUsd, r.SessionId, r.Account, r.ErrorType);
+            r.CostUsd, r.SessionId, r.Account, r.Attempt, r.ErrorType);
     }
 }
 

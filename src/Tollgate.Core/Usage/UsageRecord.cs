@@ -44,7 +44,11 @@ public sealed record UsageRecord
     /// <summary>The upstream's error type or code when it sent one (e.g. <c>rate_limit_exceeded</c>).</summary>
     public string? ErrorType { get; init; }
     public string? ResponseId { get; init; }
+    /// <summary>The account that served it (gateway with accounts); null in pass-through mode.</summary>
     public string? Account { get; init; }
+
+    /// <summary>Which attempt of its request this was (1 = first); the final record's is the number of attempts taken. Null in pass-through mode.</summary>
+    public int? Attempt { get; init; }
 
     /// <summary>Rate-limit state seen on this call's headers or stream, if any.</summary>
     public RateLimitSnapshot? RateLimits { get; init; }

@@ -41,7 +41,7 @@ internal sealed class ServeCommand : Command
         }
 
         GatewayHost.PrepareProcess(overridden);
-        var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths));
+        var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths) });
         if (app is null)
         {
             CliContext.Error(error!);
@@ -58,6 +58,16 @@ internal sealed class ServeCommand : Command
             {
                 CliContext.Error($"{overridden.Server.Host}:{overridden.Server.Port} is already in use by another process (another tollgate?). Stop it, or pick another port with --port.");
                 return ExitCodes.AddressInUse;
+            }
+            catch (Core.Vault.VaultException ex)
+            {
+                CliContext.Error($"vault: {ex.Message}");
+                return ExitCodes.VaultUnavailable;
+            }
+            catch (InvalidOperationException ex) when (ex.Message.StartsWith("listening beyond loopback", StringComparison.Ordinal))
+            {
+                CliContext.Error(ex.Message);
+                return ExitCodes.ListenRefused;
             }
             catch (UnauthorizedAccessException ex)
             {

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Tollgate.Core.Configuration;
+using Tollgate.Core.Routing;
+using Tollgate.Core.Vault;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
@@ -50,7 +52,9 @@ internal static class GatewayHost
         services.AddSingleton(config);
         services.AddSingleton(settings.Paths);
         services.AddSingleton(PriceTable.Create(config.Pricing));
-        services.AddSingleton<SqliteUsageStore>(_ => new SqliteUsageStore(settings.Paths.DatabasePath));
+        var database = new SqliteDatabase(settings.Paths.DatabasePath);
+        services.AddSingleton(database);
+        services.AddSingleton<SqliteUsageStore>(_ => new SqliteUsageStore(database));
         services.AddSingleton<IUsageStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
         services.AddSingleton(new LiveFeed(500));
         services.AddSingleton(sp => new UsageWriter(
@@ -60,6 +64,16 @@ internal static class GatewayHost
             config.Logging.RequestLog ? new RequestLog(settings.Paths.RequestLogPath, config.Logging.RequestLogMaxBytes, config.Logging.RequestLogFiles) : null,
             sp.GetRequiredService<ILogger<UsageWriter>>()));
         services.AddHostedService<UsagePipelineService>();
+        services.AddSingleton(sp => new AccountRuntime(
+            database,
+            settings.Vault ?? new VaultKeyOptions { KeyFilePath = settings.Paths.VaultKeyPath, Passphrase = Environment.GetEnvironmentVariable("TOLLGATE_MASTER_KEY") },
+            settings.Routing ?? new RoutingOptions(),
+            sp.GetRequiredService<SqliteUsageStore>(),
+            sp.GetRequiredService<UsageWriter>(),
+            address,
+            settings.Time,
+            sp.GetRequiredService<ILogger<AccountRuntime>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<AccountRuntime>());
         services.AddHttpForwarder();
         services.AddSingleton(new UpstreamRouter(config.Upstreams));
         services.AddSingleton<UpstreamClients>();
@@ -70,6 +84,16 @@ internal static class GatewayHost
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/_tollgate/health", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/_tollgate/accounts", (AccountRuntime accounts) => Results.Json(accounts.Router.Snapshot().Select(x => new
+        {
+            id = x.Account.Id,
+            name = x.Account.Name,
+            state = HealthNames.Of(x.Health.State),
+            until = x.Health.Until,
+            reason = x.Health.Reason,
+            utilization = x.Health.Utilization,
+            lastMoveAt = x.Health.LastMoveAt,
+        })));
         var proxy = app.Services.GetRequiredService<GatewayProxy>();
         app.Use(async (context, next) =>
         {

@@ -9,4 +9,10 @@ internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
 
     /// <summary>When false, logs go nowhere on the console (tests, or when a TUI owns the terminal).</summary>
     public bool ConsoleLogging { get; init; } = true;
+
+    /// <summary>Where the vault key comes from; default: <c>TOLLGATE_MASTER_KEY</c> or <c>vault.key</c>, no prompt.</summary>
+    public Core.Vault.VaultKeyOptions? Vault { get; init; }
+
+    /// <summary>Routing and health settings; default: the built-in ones.</summary>
+    public Core.Routing.RoutingOptions? Routing { get; init; }
 }

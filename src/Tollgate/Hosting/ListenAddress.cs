@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Tollgate.Hosting;
 
-/// <summary>Validates the listen address: loopback only, until client keys exist.</summary>
+/// <summary>Validates the listen address: loopback, or beyond it only when allowed (and then client keys are required).</summary>
 internal static class ListenAddress
 {
     /// <summary>Returns the address to bind, or an error message naming the problem.</summary>
@@ -21,10 +21,11 @@ internal static class ListenAddress
             return (address, null);
         }
 
-        // Listening beyond loopback exposes the user's credentials to the network. It will be
-        // allowed together with mandatory client keys (the accounts work); until then, never.
-        return (null, allowNonLoopback
-            ? $"refusing to listen on {host}: a non-loopback address needs client keys, which this version does not have yet; use 127.0.0.1"
-            : $"refusing to listen on {host}: only loopback addresses (127.0.0.1, ::1, localhost) are allowed");
+        // Listening beyond loopback exposes the gateway to the network: allowed only when asked
+        // for, and then the start also checks that accounts and client keys exist, so that every
+        // client has to authenticate (AccountRuntime).
+        return allowNonLoopback
+            ? (address, null)
+            : (null, $"refusing to listen on {host}: only loopback addresses (127.0.0.1, ::1, localhost) are allowed unless server.allow_non_loopback = true (which also requires accounts and client keys)");
     }
 }

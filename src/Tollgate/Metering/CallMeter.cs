@@ -17,7 +17,8 @@ internal sealed class CallMeter
         StartTime = startTime;
     }
 
-    public UpstreamRoute Route { get; }
+    /// <summary>Where the current attempt goes (with accounts, each attempt has its account's base).</summary>
+    public UpstreamRoute Route { get; set; }
     public long StartTimestamp { get; }
     public DateTimeOffset StartTime { get; }
     public RequestInfo Request { get; set; } = RequestInfo.Empty;
@@ -29,6 +30,30 @@ internal sealed class CallMeter
     public long LastChunkTimestamp { get; private set; }
     public Core.RateLimits.RateLimitSnapshot? RateLimits { get; set; }
 
+    /// <summary>With accounts: the account of the current attempt, its number, and whether another may follow.</summary>
+    public Core.Accounts.Account? Account { get; set; }
+    public string? Credential { get; set; }
+    public int Attempt { get; set; }
+    public bool CanRetry { get; set; }
+
+    /// <summary>Set by the transformer when it held back a retryable upstream error instead of forwarding it.</summary>
+    public HeldResponse? Held { get; set; }
+
+    /// <summary>Set when the upstream stream broke and the client was sent an error event in its place.</summary>
+    public bool StreamCutReported { get; set; }
+
+    /// <summary>Clears what belongs to one attempt, before the next one.</summary>
+    public void ResetAttempt()
+    {
+        Tap?.Dispose();
+        Tap = null;
+        RateLimits = null;
+        Held = null;
+        FirstByteTimestamp = 0;
+        LastChunkTimestamp = 0;
+        StreamCutReported = false;
+    }
+
     public void MarkChunk()
     {
         LastChunkTimestamp = Stopwatch.GetTimestamp();
@@ -38,6 +63,9 @@ internal sealed class CallMeter
         }
     }
 }
+
+/// <summary>An upstream error response held back so the next account can be tried; sent as-is if none can.</summary>
+internal sealed record HeldResponse(int Status, IReadOnlyList<KeyValuePair<string, string[]>> Headers, byte[] Body, Core.Routing.AttemptReport Report, string? ErrorType);
 
 /// <summary>Milliseconds between two <see cref="Stopwatch"/> timestamps.</summary>
 internal static class Elapsed

@@ -16,6 +16,11 @@ internal static class GatewayErrors
     public const string CorruptBody = "tollgate_corrupt_request_body";
     public const string BodyTooLarge = "tollgate_request_body_too_large";
     public const string WebSocketUnavailable = "tollgate_websocket_unavailable";
+    public const string UpstreamCut = "tollgate_upstream_cut";
+    public const string InvalidClientKey = "tollgate_invalid_client_key";
+    public const string NoAccount = "tollgate_no_account";
+    public const string NoAccountForModel = "tollgate_no_account_for_model";
+    public const string LimitsReached = "tollgate_limits_reached";
 
     public static async Task WriteAsync(HttpContext context, bool anthropic, int status, string code, string message)
     {

@@ -24,6 +24,7 @@ internal sealed partial class GatewayProxy
     private readonly long _maxBodyBytes;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly TimeSpan _idleTimeout;
+    private readonly Hosting.AccountRuntime _accounts;
 
     public GatewayProxy(
         IHttpForwarder forwarder,
@@ -34,8 +35,10 @@ internal sealed partial class GatewayProxy
         UsageWriter writer,
         TollgateConfig config,
         TimeProvider time,
+        Hosting.AccountRuntime accounts,
         ILogger<GatewayProxy> logger)
     {
+        _accounts = accounts;
         _forwarder = forwarder;
         _router = router;
         _clients = clients;
@@ -58,6 +61,12 @@ internal sealed partial class GatewayProxy
         {
             SessionId = ConversationHeaders.SessionId(context.Request.Headers),
         };
+
+        if (_accounts.RequireClientKeys)
+        {
+            await HandleWithAccountsAsync(context, meter);
+            return;
+        }
 
         if (context.WebSockets.IsWebSocketRequest)
         {

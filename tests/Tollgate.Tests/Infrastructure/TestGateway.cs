@@ -35,10 +35,14 @@ internal sealed class TestGateway : IAsyncDisposable
     public SqliteUsageStore Store { get; }
     public LiveFeed Live { get; }
 
-    public static async Task<TestGateway> StartAsync(string? openAiBase = null, string? anthropicBase = null, Func<TollgateConfig, TollgateConfig>? configure = null)
+    public static async Task<TestGateway> StartAsync(
+        string? openAiBase = null,
+        string? anthropicBase = null,
+        Func<TollgateConfig, TollgateConfig>? configure = null,
+        string? dataDir = null,
+        Func<GatewaySettings, GatewaySettings>? settings = null)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "tollgate-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dataDir);
+        dataDir ??= NewDataDir();
         var paths = new AppPaths(name => name switch
         {
             "HOME" => dataDir,
@@ -56,13 +60,25 @@ internal sealed class TestGateway : IAsyncDisposable
             },
         };
         config = configure?.Invoke(config) ?? config;
-        var (app, error) = GatewayHost.Build(new GatewaySettings(config, paths) { ConsoleLogging = false });
+        var gatewaySettings = new GatewaySettings(config, paths) { ConsoleLogging = false };
+        var (app, error) = GatewayHost.Build(settings?.Invoke(gatewaySettings) ?? gatewaySettings);
         Assert.True(app is not null, error);
         var gateway = new TestGateway(app!, paths, dataDir);
         await app!.StartAsync();
         gateway.BaseUrl = app.Urls.First().TrimEnd('/');
         return gateway;
     }
+
+    /// <summary>A fresh throwaway data directory (the gateway deletes it when disposed unless told to keep it).</summary>
+    public static string NewDataDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "tollgate-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Keep the data directory on dispose (a test restarts a gateway on it).</summary>
+    public bool KeepDataDir { get; set; }
 
     /// <summary>Waits until at least <paramref name="count"/> records are committed to the store.</summary>
     public async Task<IReadOnlyList<UsageRecord>> WaitForRecordsAsync(int count, TimeSpan? timeout = null)
@@ -113,6 +129,11 @@ internal sealed class TestGateway : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        if (KeepDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);
