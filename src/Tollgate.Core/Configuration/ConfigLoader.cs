@@ -16,7 +16,7 @@ public sealed record ConfigResult(TollgateConfig? Config, IReadOnlyList<string> 
 /// variables, and validates everything. Unknown sections and keys are errors (a typo must not be
 /// silently ignored), with a suggestion when a known name is close.
 /// </summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     private static readonly Field[] Fields =
     [
@@ -34,9 +34,10 @@ public static class ConfigLoader
         new("logging", "request_log", "true or false", (b, v) => Bool(v, x => b.RequestLog = x)),
         new("logging", "request_log_max_mb", "an integer from 1 to 1024", (b, v) => Int(v, 1, 1024, n => b.RequestLogMaxBytes = n * 1024 * 1024)),
         new("logging", "request_log_files", "an integer from 1 to 100", (b, v) => Int(v, 1, 100, n => b.RequestLogFiles = (int)n)),
+        .. RoutingFields,
     ];
 
-    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing"];
+    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing", "routing", "pools", "accounts"];
     private static readonly string[] PriceKeys = ["input", "cached_input", "output", "cache_write", "cache_write_1h"];
 
     /// <summary>Loads from <paramref name="paths"/>.ConfigFile (if present) and the environment.</summary>
@@ -89,6 +90,12 @@ public static class ConfigLoader
                 continue;
             }
 
+            if (sectionName == "accounts")
+            {
+                ApplyAccounts(name, sectionValue, builder, errors);
+                continue;
+            }
+
             if (sectionValue is not TomlTable section)
             {
                 errors.Add($"{name}: '{sectionName}' must be a table ([{sectionName}])");
@@ -98,6 +105,12 @@ public static class ConfigLoader
             if (sectionName == "pricing")
             {
                 ApplyPricing(name, section, builder, errors);
+                continue;
+            }
+
+            if (sectionName == "pools")
+            {
+                ApplyPools(name, section, builder, errors);
                 continue;
             }
 
@@ -325,6 +338,10 @@ public static class ConfigLoader
         public Dictionary<string, ModelPrice> Prices { get; } = new(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, string> Aliases { get; } = new(StringComparer.OrdinalIgnoreCase);
         public ModelPrice? DefaultPrice { get; set; }
+        public Routing.PoolOptions DefaultPool { get; set; } = new();
+        public Routing.RoutingOptions RoutingValues { get; set; } = new();
+        public Dictionary<string, List<Func<Routing.PoolOptions, Routing.PoolOptions>>> PoolEdits { get; } = new(StringComparer.OrdinalIgnoreCase);
+        public List<Accounts.Account> Accounts { get; } = [];
 
         public TollgateConfig Build() => new()
         {
@@ -332,6 +349,8 @@ public static class ConfigLoader
             Upstreams = new UpstreamsConfig { OpenAI = OpenAI, Anthropic = Anthropic, ChatGpt = ChatGpt },
             Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles },
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },
+            Routing = BuildRouting(this),
+            Accounts = Accounts,
         };
     }
 }

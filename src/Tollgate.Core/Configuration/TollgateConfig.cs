@@ -9,6 +9,12 @@ public sealed record TollgateConfig
     public UpstreamsConfig Upstreams { get; init; } = new();
     public LoggingConfig Logging { get; init; } = new();
     public PricingOptions Pricing { get; init; } = new();
+
+    /// <summary><c>[routing]</c> and <c>[pools.NAME]</c>.</summary>
+    public Routing.RoutingOptions Routing { get; init; } = new();
+
+    /// <summary><c>[[accounts]]</c>: accounts declared in the file (credentials only as environment variable names), merged with the CLI-managed ones.</summary>
+    public IReadOnlyList<Accounts.Account> Accounts { get; init; } = [];
 }
 
 /// <summary><c>[server]</c>: where the gateway listens and how it treats requests.</summary>

@@ -45,7 +45,7 @@ public readonly record struct RouteRequest(ServiceKind Service, string? Pool, st
 public sealed class AccountRouter
 {
     private readonly TimeProvider _time;
-    private readonly RoutingOptions _options;
+    private RoutingOptions _options;
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly AffinityTable _affinity;
@@ -63,6 +63,9 @@ public sealed class AccountRouter
     }
 
     public RoutingOptions Options => _options;
+
+    /// <summary>Applies changed pool settings (strategy, on_exhausted, max_attempts) with the next account set; health timings keep their start values.</summary>
+    public void SetOptions(RoutingOptions options) => _options = options;
 
     /// <summary>True when at least one account is configured: the gateway then requires client keys.</summary>
     public bool HasAccounts => _health.Count > 0;

@@ -57,7 +57,8 @@ public sealed record RoutingOptions
     /// <summary>Time zone in which daily and monthly limits roll over.</summary>
     public TimeZoneInfo LimitsTimeZone { get; init; } = TimeZoneInfo.Local;
 
-    public PoolOptions Pool(string name) => Pools.TryGetValue(name, out var p) ? p : Default;
+    /// <summary>Settings of pools that have none of their own (<c>[routing]</c> strategy, on_exhausted, max_attempts).</summary>
+    public PoolOptions DefaultPool { get; init; } = new();
 
-    private static readonly PoolOptions Default = new();
+    public PoolOptions Pool(string name) => Pools.TryGetValue(name, out var p) ? p : DefaultPool;
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using Spectre.Console;
 using Tollgate.Core.Configuration;
 
@@ -7,16 +6,7 @@ namespace Tollgate.Cli;
 /// <summary>Loads paths and configuration for a command and reports config errors the same way for all.</summary>
 internal static class CliContext
 {
-    public static IReadOnlyDictionary<string, string> Environment()
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in System.Environment.GetEnvironmentVariables())
-        {
-            result[(string)e.Key] = (string?)e.Value ?? "";
-        }
-
-        return result;
-    }
+    public static IReadOnlyDictionary<string, string> Environment() => ProcessEnvironment.Snapshot();
 
     /// <summary>Returns the config, or null after printing every problem to stderr.</summary>
     public static (AppPaths Paths, TollgateConfig? Config) Load(string? configOverride)

@@ -41,7 +41,7 @@ internal sealed class ServeCommand : Command
         }
 
         GatewayHost.PrepareProcess(overridden);
-        var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths) });
+        var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true });
         if (app is null)
         {
             CliContext.Error(error!);

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Net;
 using Tollgate.Core.Accounts;
+using Tollgate.Core.Configuration;
 using Tollgate.Core.Routing;
 using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
@@ -30,11 +31,30 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
     private FrozenDictionary<Guid, string> _credentials = FrozenDictionary<Guid, string>.Empty;
     private FrozenDictionary<string, ClientKey> _clientKeys = FrozenDictionary<string, ClientKey>.Empty;
     private FrozenDictionary<string, Guid> _byName = FrozenDictionary<string, Guid>.Empty;
+    private readonly Func<TollgateConfig?>? _reloadConfig;
+    private readonly string? _configFile;
+    private IReadOnlyList<Account> _configAccounts;
     private string? _stamp;
     private Task? _poll;
 
-    public AccountRuntime(SqliteDatabase database, VaultKeyOptions vaultOptions, RoutingOptions routing, SqliteUsageStore usage, UsageWriter writer, IPAddress listenAddress, TimeProvider time, ILogger<AccountRuntime> logger)
+    /// <param name="config">The accounts declared in the config file and the routing settings.</param>
+    /// <param name="reloadConfig">Re-reads the config file when it changes (null: never).</param>
+    public AccountRuntime(
+        SqliteDatabase database,
+        VaultKeyOptions vaultOptions,
+        TollgateConfig config,
+        RoutingOptions routing,
+        SqliteUsageStore usage,
+        UsageWriter writer,
+        IPAddress listenAddress,
+        TimeProvider time,
+        ILogger<AccountRuntime> logger,
+        string? configFile = null,
+        Func<TollgateConfig?>? reloadConfig = null)
     {
+        _configAccounts = config.Accounts;
+        _configFile = configFile;
+        _reloadConfig = reloadConfig;
         _accounts = new AccountStore(database, time);
         _keys = new ClientKeyStore(database, time);
         _vault = new VaultService(database, vaultOptions, time);
@@ -113,13 +133,29 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
 
     private async Task ReloadAsync(bool initial, CancellationToken cancellationToken)
     {
-        var stamp = await _accounts.ReadChangeStampAsync(cancellationToken);
+        var fileStamp = _configFile is not null && File.Exists(_configFile) ? $"{File.GetLastWriteTimeUtc(_configFile).Ticks}/{new FileInfo(_configFile).Length}" : "-";
+        var stamp = await _accounts.ReadChangeStampAsync(cancellationToken) + "|" + fileStamp;
         if (stamp == _stamp)
         {
             return;
         }
 
-        var accounts = await _accounts.ListAsync(cancellationToken);
+        if (!initial && _reloadConfig is not null && _stamp is not null && fileStamp != _stamp[(_stamp.IndexOf('|') + 1)..])
+        {
+            if (_reloadConfig() is { } config)
+            {
+                _configAccounts = config.Accounts;
+                Router.SetOptions(config.Routing);
+                LogConfigReloaded();
+            }
+            else
+            {
+                LogConfigInvalid(); // the loader printed what is wrong; the previous settings stay
+            }
+        }
+
+        var stored = await _accounts.ListAsync(cancellationToken);
+        var accounts = stored.Concat(_configAccounts.Where(c => !stored.Any(s => string.Equals(s.Name, c.Name, StringComparison.OrdinalIgnoreCase)))).ToList();
         var ciphers = await _accounts.ReadCredentialCiphersAsync(cancellationToken);
         var credentials = new Dictionary<Guid, string>();
         var broken = new Dictionary<Guid, string>();
@@ -219,6 +255,12 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Account {Account} needs attention: {Reason}")]
     private partial void LogAccountBroken(string account, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "The config file changed: accounts and pool settings reloaded")]
+    private partial void LogConfigReloaded();
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "The config file changed but is not valid; keeping the previous accounts and pool settings")]
+    private partial void LogConfigInvalid();
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Reloading accounts failed, keeping the previous set: {Reason}")]
     private partial void LogReloadFailed(string reason);

@@ -67,12 +67,15 @@ internal static class GatewayHost
         services.AddSingleton(sp => new AccountRuntime(
             database,
             settings.Vault ?? new VaultKeyOptions { KeyFilePath = settings.Paths.VaultKeyPath, Passphrase = Environment.GetEnvironmentVariable("TOLLGATE_MASTER_KEY") },
-            settings.Routing ?? new RoutingOptions(),
+            config,
+            settings.Routing ?? config.Routing,
             sp.GetRequiredService<SqliteUsageStore>(),
             sp.GetRequiredService<UsageWriter>(),
             address,
             settings.Time,
-            sp.GetRequiredService<ILogger<AccountRuntime>>()));
+            sp.GetRequiredService<ILogger<AccountRuntime>>(),
+            settings.WatchConfig ? settings.Paths.ConfigFile : null,
+            settings.WatchConfig ? () => ConfigLoader.Load(settings.Paths, ProcessEnvironment.Snapshot()) is { Ok: true } r ? r.Config : null : null));
         services.AddHostedService(sp => sp.GetRequiredService<AccountRuntime>());
         services.AddHttpForwarder();
         services.AddSingleton(new UpstreamRouter(config.Upstreams));

@@ -13,6 +13,9 @@ internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
     /// <summary>Where the vault key comes from; default: <c>TOLLGATE_MASTER_KEY</c> or <c>vault.key</c>, no prompt.</summary>
     public Core.Vault.VaultKeyOptions? Vault { get; init; }
 
-    /// <summary>Routing and health settings; default: the built-in ones.</summary>
+    /// <summary>Re-read accounts and pool settings from the config file when it changes (serve does; tests mostly do not).</summary>
+    public bool WatchConfig { get; init; }
+
+    /// <summary>Routing and health settings; default: the config's <c>[routing]</c> and <c>[pools]</c>.</summary>
     public Core.Routing.RoutingOptions? Routing { get; init; }
 }

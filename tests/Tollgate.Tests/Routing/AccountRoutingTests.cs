@@ -353,4 +353,70 @@ public sealed class AccountRoutingTests
         Assert.Equal("needs-attention", health["from-env"]);
         Assert.Equal("ok", health["healthy"]);
     }
+
+    [Fact]
+    public async Task ConfigFileAccounts_AreServed_AndAChangeAppliesWithoutARestart()
+    {
+        await using var first = await AccountUpstream.StartAsync("first");
+        await using var second = await AccountUpstream.StartAsync("second");
+        var firstVar = "TOLLGATE_TEST_KEY_" + Guid.NewGuid().ToString("N");
+        var secondVar = "TOLLGATE_TEST_KEY_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(firstVar, first.Key);
+        Environment.SetEnvironmentVariable(secondVar, second.Key);
+        try
+        {
+            var dataDir = TestGateway.NewDataDir();
+            var key = await AddAccountsAsync(dataDir); // a client key, no CLI accounts
+            var configFile = Path.Combine(dataDir, ".config", "tollgate", "tollgate.toml");
+            Directory.CreateDirectory(Path.GetDirectoryName(configFile)!);
+            string Toml(int secondPriority) => $$"""
+                [routing]
+                strategy = "priority"
+
+                [[accounts]]
+                name = "first"
+                base_url = "{{first.Fake.BaseUrl}}/v1"
+                key_env = "{{firstVar}}"
+                priority = 10
+
+                [[accounts]]
+                name = "second"
+                base_url = "{{second.Fake.BaseUrl}}/v1"
+                key_env = "{{secondVar}}"
+                priority = {{secondPriority}}
+                """;
+            await File.WriteAllTextAsync(configFile, Toml(1), Ct);
+            var initial = Core.Configuration.ConfigLoader.Parse("tollgate.toml", Toml(1)).Config!;
+            await using var gateway = await TestGateway.StartAsync(
+                dataDir: dataDir,
+                configure: c => c with { Accounts = initial.Accounts, Routing = initial.Routing },
+                settings: s => s with { WatchConfig = true });
+            using var http = new HttpClient();
+
+            using (var response = await http.SendAsync(Post(gateway, key), Ct))
+            {
+                Assert.Equal("first", response.Headers.GetValues("x-tollgate-account").Single());
+            }
+
+            Assert.Equal([$"Bearer {first.Key}"], first.Credentials);
+
+            // Raise "second" above "first" in the file; the gateway polls every 2 s.
+            await File.WriteAllTextAsync(configFile, Toml(50), Ct);
+            File.SetLastWriteTimeUtc(configFile, File.GetLastWriteTimeUtc(configFile).AddSeconds(1));
+            string? served = null;
+            for (var i = 0; i < 50 && served != "second"; i++)
+            {
+                await Task.Delay(200, Ct);
+                using var response = await http.SendAsync(Post(gateway, key), Ct);
+                served = response.Headers.GetValues("x-tollgate-account").Single();
+            }
+
+            Assert.Equal("second", served);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(firstVar, null);
+            Environment.SetEnvironmentVariable(secondVar, null);
+        }
+    }
 }
