@@ -43,6 +43,56 @@ public sealed partial class AccountService(SqliteDatabase database, VaultService
         return account;
     }
 
+    /// <summary>Every CLI-managed account with its key decrypted, for an export bundle.</summary>
+    /// <exception cref="VaultException">The vault cannot be opened, or one account's key does not decrypt (named).</exception>
+    public async Task<IReadOnlyList<BundledAccount>> ExportAsync(CancellationToken cancellationToken)
+    {
+        var accounts = await Store.ListAsync(cancellationToken);
+        var ciphers = await Store.ReadCredentialCiphersAsync(cancellationToken);
+        if (ciphers.Count == 0)
+        {
+            return accounts.Select(a => new BundledAccount(a, null)).ToList();
+        }
+
+        using var opened = await vault.OpenAsync(cancellationToken);
+        return accounts.Select(a =>
+        {
+            if (!ciphers.TryGetValue(a.Id, out var cipher))
+            {
+                return new BundledAccount(a, null);
+            }
+
+            try
+            {
+                return new BundledAccount(a, opened.DecryptString(a.Id, cipher));
+            }
+            catch (VaultException e)
+            {
+                throw new VaultException($"account '{a.Name}': {e.Message}; remove it or add its key again before exporting", e);
+            }
+        }).ToList();
+    }
+
+    /// <summary>Adds the bundle's accounts; names that already exist are skipped and returned.</summary>
+    public async Task<(IReadOnlyList<Account> Added, IReadOnlyList<string> Skipped)> ImportAsync(IReadOnlyList<BundledAccount> bundle, CancellationToken cancellationToken)
+    {
+        var existing = (await Store.ListAsync(cancellationToken)).Select(a => a.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var added = new List<Account>();
+        var skipped = new List<string>();
+        foreach (var (account, key) in bundle)
+        {
+            if (existing.Contains(account.Name))
+            {
+                skipped.Add(account.Name);
+                continue;
+            }
+
+            added.Add(await AddAsync(account, key, cancellationToken));
+        }
+
+        return (added, skipped);
+    }
+
     /// <summary>Checks and tidies a draft: name, URL, env var name, limits, globs.</summary>
     public static Account Normalize(Account draft)
     {

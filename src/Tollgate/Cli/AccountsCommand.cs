@@ -9,7 +9,7 @@ namespace Tollgate.Cli;
 internal sealed class AccountsCommand : Command
 {
     public AccountsCommand(Option<string?> configOption)
-        : base("accounts", "Upstream accounts: add, list, show, remove, enable, disable")
+        : base("accounts", "Upstream accounts: add, list, show, remove, enable, disable, export, import")
     {
         Subcommands.Add(new AccountsAddCommand());
         Subcommands.Add(new AccountsListCommand(configOption));
@@ -17,6 +17,8 @@ internal sealed class AccountsCommand : Command
         Subcommands.Add(new AccountsRemoveCommand());
         Subcommands.Add(new AccountsToggleCommand(enable: true));
         Subcommands.Add(new AccountsToggleCommand(enable: false));
+        Subcommands.Add(new AccountsExportCommand());
+        Subcommands.Add(new AccountsImportCommand());
     }
 
     /// <summary>Runs an account command body, turning the errors users can cause into messages and exit codes.</summary>

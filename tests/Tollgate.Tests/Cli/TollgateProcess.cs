@@ -49,9 +49,13 @@ internal sealed class TollgateProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion (bounded, like the real clients) and returns the exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunWithInputAsync(environment, null, args);
+
+    /// <summary>Like <see cref="RunAsync"/>, with text on standard input (keys, passphrases).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(IReadOnlyDictionary<string, string> environment, string? stdin, params string[] args)
     {
-        var run = await RealClients.ClientProcess.RunAsync("dotnet", [Dll, .. args], AppContext.BaseDirectory, WithDefaults(environment), TestContext.Current.CancellationToken);
+        var run = await RealClients.ClientProcess.RunAsync("dotnet", [Dll, .. args], AppContext.BaseDirectory, WithDefaults(environment), TestContext.Current.CancellationToken, stdin);
         return (run.ExitCode, run.Stdout, run.Stderr);
     }
 

@@ -20,7 +20,7 @@ internal static class ClientProcess
 
     private const string ClosedProxy = "http://127.0.0.1:9";
 
-    public static async Task<ClientRun> RunAsync(string executable, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public static async Task<ClientRun> RunAsync(string executable, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken, string? stdin = null)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -51,6 +51,11 @@ internal static class ClientProcess
 
         var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
         process.StandardInput.Close(); // Codex waits for more prompt text while stdin is open
 
         // Read without the timeout token so a killed run still shows what it printed.
