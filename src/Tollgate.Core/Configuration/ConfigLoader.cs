@@ -37,7 +37,7 @@ public static partial class ConfigLoader
         .. RoutingFields,
     ];
 
-    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing", "routing", "pools", "accounts"];
+    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing", "routing", "pools", "accounts", "quota_providers"];
     private static readonly string[] PriceKeys = ["input", "cached_input", "output", "cache_write", "cache_write_1h"];
 
     /// <summary>Loads from <paramref name="paths"/>.ConfigFile (if present) and the environment.</summary>
@@ -93,6 +93,12 @@ public static partial class ConfigLoader
             if (sectionName == "accounts")
             {
                 ApplyAccounts(name, sectionValue, builder, errors);
+                continue;
+            }
+
+            if (sectionName == "quota_providers")
+            {
+                ApplyQuotaProviders(name, sectionValue, builder, errors);
                 continue;
             }
 
@@ -342,6 +348,7 @@ public static partial class ConfigLoader
         public Routing.RoutingOptions RoutingValues { get; set; } = new();
         public Dictionary<string, List<Func<Routing.PoolOptions, Routing.PoolOptions>>> PoolEdits { get; } = new(StringComparer.OrdinalIgnoreCase);
         public List<Accounts.Account> Accounts { get; } = [];
+        public List<Quotas.IQuotaProvider> QuotaProviders { get; } = [];
 
         public TollgateConfig Build() => new()
         {
@@ -351,6 +358,7 @@ public static partial class ConfigLoader
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },
             Routing = BuildRouting(this),
             Accounts = Accounts,
+            QuotaProviders = QuotaProviders,
         };
     }
 }

@@ -103,6 +103,10 @@ public sealed class AccountHealth
     private long _upstreamUntil;
     private long _lastMoveAt;
 
+    // A quota provider's figure (share of a budget) and until when it holds.
+    private double _quotaUtilization;
+    private long _quotaUntil;
+
     public AccountHealth(TimeProvider time, RoutingOptions options, Accounts.AccountLimits limits)
     {
         _time = time;
@@ -200,6 +204,11 @@ public sealed class AccountHealth
     public double Utilization(long nowTicks)
     {
         var upstream = nowTicks < Volatile.Read(ref _upstreamUntil) ? _upstreamUtilization : 0;
+        if (nowTicks < Volatile.Read(ref _quotaUntil) && _quotaUtilization > upstream)
+        {
+            upstream = _quotaUtilization;
+        }
+
         if (nowTicks >= Volatile.Read(ref _dayEnd))
         {
             lock (_lock)
@@ -325,6 +334,25 @@ public sealed class AccountHealth
         }
     }
 
+    /// <summary>A quota provider's reading: the share of its budget used, valid until <paramref name="until"/>.</summary>
+    public void ObserveQuota(double share, DateTimeOffset until)
+    {
+        lock (_lock)
+        {
+            _quotaUtilization = share;
+            _quotaUntil = until.UtcTicks;
+        }
+    }
+
+    /// <summary>The lookup failed: the quota is unknown, which never counts against the account.</summary>
+    public void ForgetQuota()
+    {
+        lock (_lock)
+        {
+            _quotaUntil = 0;
+        }
+    }
+
     internal void NoteMove() => Volatile.Write(ref _lastMoveAt, _time.GetUtcNow().UtcTicks);
 
     public HealthSnapshot Snapshot(bool enabled)
@@ -421,6 +449,7 @@ public sealed class AccountHealth
                 (_, _, { } du, _) when _usdToday >= du => $"daily spend limit (${du})",
                 (_, _, _, { } mu) when _usdMonth >= mu => $"monthly spend limit (${mu})",
                 _ when _upstreamUtilization >= 1.0 && _time.GetUtcNow().UtcTicks < _upstreamUntil => "the upstream's rate limit",
+                _ when _quotaUtilization >= 1.0 && _time.GetUtcNow().UtcTicks < _quotaUntil => "quota (its budget is spent)",
                 _ => _cooldownUntil > _time.GetUtcNow().UtcTicks ? _cooldownReason : null,
             };
         }

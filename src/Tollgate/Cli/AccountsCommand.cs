@@ -9,7 +9,7 @@ namespace Tollgate.Cli;
 internal sealed class AccountsCommand : Command
 {
     public AccountsCommand(Option<string?> configOption)
-        : base("accounts", "Upstream accounts: add, list, show, remove, enable, disable, export, import")
+        : base("accounts", "Upstream accounts: add, list, show, remove, enable, disable, refresh, export, import")
     {
         Subcommands.Add(new AccountsAddCommand());
         Subcommands.Add(new AccountsListCommand(configOption));
@@ -19,6 +19,7 @@ internal sealed class AccountsCommand : Command
         Subcommands.Add(new AccountsToggleCommand(enable: false));
         Subcommands.Add(new AccountsExportCommand());
         Subcommands.Add(new AccountsImportCommand());
+        Subcommands.Add(new AccountsRefreshCommand(configOption));
     }
 
     /// <summary>Runs an account command body, turning the errors users can cause into messages and exit codes.</summary>

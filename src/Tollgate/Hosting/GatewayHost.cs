@@ -77,6 +77,8 @@ internal static class GatewayHost
             settings.WatchConfig ? settings.Paths.ConfigFile : null,
             settings.WatchConfig ? () => ConfigLoader.Load(settings.Paths, ProcessEnvironment.Snapshot()) is { Ok: true } r ? r.Config : null : null));
         services.AddHostedService(sp => sp.GetRequiredService<AccountRuntime>());
+        services.AddSingleton(sp => new QuotaPoller(config.QuotaProviders, sp.GetRequiredService<AccountRuntime>(), settings.Time, sp.GetRequiredService<ILogger<QuotaPoller>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<QuotaPoller>());
         services.AddHttpForwarder();
         services.AddSingleton(new UpstreamRouter(config.Upstreams));
         services.AddSingleton<UpstreamClients>();
@@ -97,6 +99,17 @@ internal static class GatewayHost
             utilization = x.Health.Utilization,
             lastMoveAt = x.Health.LastMoveAt,
         })));
+        app.MapPost("/_tollgate/accounts/refresh", async (QuotaPoller quotas, CancellationToken cancellationToken) =>
+            Results.Json((await quotas.RefreshNowAsync(cancellationToken)).Select(r => new
+            {
+                account = r.Account,
+                provider = r.Provider,
+                known = r.Reading is not null,
+                budget = r.Reading?.Budget,
+                spent = r.Reading?.Spent,
+                share = r.Reading?.Share,
+                resetsAt = r.Reading?.ResetsAt,
+            })));
         var proxy = app.Services.GetRequiredService<GatewayProxy>();
         app.Use(async (context, next) =>
         {

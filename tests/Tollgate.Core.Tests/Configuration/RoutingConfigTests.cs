@@ -55,6 +55,42 @@ public sealed class RoutingConfigTests
         Assert.Equal(("https://api.anthropic.com", "anthropic"), (claude.BaseUrl, claude.PoolName));
     }
 
+    [Fact]
+    public void Parse_QuotaProviders()
+    {
+        var result = ConfigLoader.Parse("tollgate.toml", """
+            [[quota_providers]]
+            kind = "budget_http_json"
+            url = "https://relay.example/api/budget"
+            match_domain = "relay.example"
+            token_env = "RELAY_TOKEN"
+            spent_field = "data.used"
+            interval_seconds = 120
+
+            [[quota_providers]]
+            kind = "openai_costs"
+            accounts = ["main"]
+            admin_key_env = "OPENAI_ADMIN_KEY"
+            monthly_budget_usd = 250
+            """);
+        Assert.True(result.Ok, string.Join("\n", result.Errors));
+        var budget = Assert.IsType<Quotas.BudgetHttpJsonProvider>(result.Config!.QuotaProviders[0]);
+        Assert.Equal(("relay.example", "RELAY_TOKEN", "data.used", "budget", TimeSpan.FromMinutes(2)), (budget.MatchDomain, budget.TokenEnv, budget.SpentField, budget.BudgetField, budget.Interval));
+        var costs = Assert.IsType<Quotas.OpenAICostsProvider>(result.Config.QuotaProviders[1]);
+        Assert.Equal(250m, costs.MonthlyBudgetUsd);
+        Assert.True(costs.Covers(new Account { Id = Guid.NewGuid(), Name = "MAIN", Provider = ProviderKind.OpenAI, BaseUrl = "https://api.openai.com/v1" }));
+    }
+
+    [Theory]
+    [InlineData("[[quota_providers]]\nkind = \"magic\"", "kind must be budget_http_json or openai_costs")]
+    [InlineData("[[quota_providers]]\nkind = \"openai_costs\"\naccounts = [\"a\"]\nadmin_key_env = \"K\"", "monthly_budget_usd must be a positive number")]
+    [InlineData("[[quota_providers]]\nkind = \"budget_http_json\"\nurl = \"https://x/b\"\nmatch_domain = \"x\"\ntoken = \"abc\"", "unknown key 'token' in quota_providers #1 (budget_http_json)")]
+    public void Parse_BadQuotaProvider_ErrorNamesIt(string toml, string expected)
+    {
+        var result = ConfigLoader.Parse("tollgate.toml", toml);
+        Assert.Contains(result.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("[routing]\nstrategy = \"fastest\"", "routing.strategy must be one of least-utilized, round-robin, priority, weighted")]
     [InlineData("[pools.team]\nstrategi = \"priority\"", "unknown key 'pools.team.strategi' (did you mean 'strategy'?)")]
