@@ -161,9 +161,8 @@ internal static class AccountViews
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(800) };
-            var host = config.Server.Host is "0.0.0.0" or "::" ? "127.0.0.1" : config.Server.Host;
             var list = await http.GetFromJsonAsync<List<LiveHealth>>(
-                $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{config.Server.Port}/_tollgate/accounts",
+                CliContext.GatewayUrl(config) + "/_tollgate/accounts",
                 new JsonSerializerOptions(JsonSerializerDefaults.Web),
                 cancellationToken);
             return list?.ToDictionary(h => h.Id);

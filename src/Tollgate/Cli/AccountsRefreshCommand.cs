@@ -63,8 +63,7 @@ internal sealed class AccountsRefreshCommand : Command
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-            var host = config.Server.Host is "0.0.0.0" or "::" ? "127.0.0.1" : config.Server.Host;
-            using var response = await http.PostAsync($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{config.Server.Port}/_tollgate/accounts/refresh", null, cancellationToken);
+            using var response = await http.PostAsync(CliContext.GatewayUrl(config) + "/_tollgate/accounts/refresh", null, cancellationToken);
             return response.IsSuccessStatusCode
                 ? await response.Content.ReadFromJsonAsync<List<Row>>(new JsonSerializerOptions(JsonSerializerDefaults.Web), cancellationToken)
                 : null;

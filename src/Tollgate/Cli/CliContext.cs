@@ -26,6 +26,13 @@ internal static class CliContext
         return (paths, result.Config);
     }
 
+    /// <summary>Where a gateway running with this config answers (its own endpoints live under <c>/_tollgate</c>).</summary>
+    public static string GatewayUrl(TollgateConfig config)
+    {
+        var host = config.Server.Host is "0.0.0.0" or "::" ? "127.0.0.1" : config.Server.Host;
+        return $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{config.Server.Port}";
+    }
+
     public static void Error(string message)
     {
         var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });

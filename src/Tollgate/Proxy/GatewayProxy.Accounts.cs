@@ -43,14 +43,12 @@ internal sealed partial class GatewayProxy
             return;
         }
 
-        context.Features.Set(meter);
-        var (bodyStatus, info) = await ReadBodyAsync(context);
-        meter.Request = info;
-        if (bodyStatus is not (BodyReadStatus.Ok or BodyReadStatus.NotInspected))
+        if (!await ReadBodyOrRejectAsync(context, meter))
         {
-            await RejectAsync(context, meter, bodyStatus);
             return;
         }
+
+        var info = meter.Request;
 
         var replayable = await EnsureReplayableAsync(context.Request);
         var service = anthropic ? ServiceKind.Anthropic : ServiceKind.OpenAI;
@@ -105,16 +103,7 @@ internal sealed partial class GatewayProxy
             meter.Route = baseRoute with { BaseUrl = account.BaseUrl };
             body.PrepareFor(account, info.Model, _maxBodyBytes);
 
-            var clientBody = context.Response.Body;
-            context.Response.Body = new MeteringStream(clientBody, meter);
-            try
-            {
-                error = await _forwarder.SendAsync(context, account.BaseUrl, _clients.For(account.BaseUrl), _requestConfig, _transformer);
-            }
-            finally
-            {
-                context.Response.Body = clientBody;
-            }
+            error = await ForwardAsync(context, meter, account.BaseUrl);
 
             var health = _accounts.Router.Health(account.Id);
             if (meter.Held is { } h)
@@ -154,20 +143,7 @@ internal sealed partial class GatewayProxy
             outcome = CallOutcome.StreamCut;
         }
 
-        if (error != ForwarderError.None)
-        {
-            LogForwardError(context.Request.Method, context.Request.Path.Value ?? "/", meter.Route.Service, error, outcome);
-            if (outcome is CallOutcome.UpstreamUnreachable or CallOutcome.UpstreamTimeout && !context.Response.HasStarted)
-            {
-                var timeout = outcome == CallOutcome.UpstreamTimeout;
-                await GatewayErrors.WriteAsync(context, meter.Route.IsAnthropic,
-                    timeout ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
-                    timeout ? GatewayErrors.UpstreamTimeout : GatewayErrors.UpstreamUnreachable,
-                    timeout
-                        ? $"Tollgate: the upstream of account '{account.Name}' sent nothing for too long."
-                        : $"Tollgate could not reach the upstream of account '{account.Name}' ({error}).");
-            }
-        }
+        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream of account '{account.Name}'");
 
         CallUsage? usage = null;
         if (meter.Tap is { } tap)

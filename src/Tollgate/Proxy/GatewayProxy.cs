@@ -74,44 +74,14 @@ internal sealed partial class GatewayProxy
             return;
         }
 
-        context.Features.Set(meter);
-        var (bodyStatus, info) = await ReadBodyAsync(context);
-        meter.Request = info;
-        if (bodyStatus is not (BodyReadStatus.Ok or BodyReadStatus.NotInspected))
+        if (!await ReadBodyOrRejectAsync(context, meter))
         {
-            await RejectAsync(context, meter, bodyStatus);
             return;
         }
 
-        var clientBody = context.Response.Body;
-        context.Response.Body = new MeteringStream(clientBody, meter);
-        ForwarderError error;
-        try
-        {
-            error = await _forwarder.SendAsync(context, route.BaseUrl, _clients.For(route.BaseUrl), _requestConfig, _transformer);
-        }
-        finally
-        {
-            context.Response.Body = clientBody;
-        }
-
+        var error = await ForwardAsync(context, meter, route.BaseUrl);
         var outcome = Classify(error, context, meter);
-        if (error != ForwarderError.None)
-        {
-            LogForwardError(context.Request.Method, context.Request.Path.Value ?? "/", route.Service, error, outcome);
-            if (outcome is CallOutcome.UpstreamUnreachable or CallOutcome.UpstreamTimeout && !context.Response.HasStarted)
-            {
-                var timeout = outcome == CallOutcome.UpstreamTimeout;
-                await GatewayErrors.WriteAsync(
-                    context,
-                    route.IsAnthropic,
-                    timeout ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
-                    timeout ? GatewayErrors.UpstreamTimeout : GatewayErrors.UpstreamUnreachable,
-                    timeout
-                        ? $"Tollgate: the upstream {Origin(route.BaseUrl)} sent nothing for too long."
-                        : $"Tollgate could not reach the upstream {Origin(route.BaseUrl)} ({error}).");
-            }
-        }
+        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream {Origin(route.BaseUrl)}");
 
         CallUsage? usage = null;
         if (meter.Tap is { } tap)
@@ -121,6 +91,57 @@ internal sealed partial class GatewayProxy
         }
 
         _writer.Enqueue(UsageRecords.Build(context, meter, usage, outcome));
+    }
+
+    /// <summary>Reads the request body into the meter; false when it was refused (the client has its answer, the record is written).</summary>
+    private async Task<bool> ReadBodyOrRejectAsync(HttpContext context, CallMeter meter)
+    {
+        context.Features.Set(meter);
+        var (bodyStatus, info) = await ReadBodyAsync(context);
+        meter.Request = info;
+        if (bodyStatus is BodyReadStatus.Ok or BodyReadStatus.NotInspected)
+        {
+            return true;
+        }
+
+        await RejectAsync(context, meter, bodyStatus);
+        return false;
+    }
+
+    /// <summary>One forward through YARP, with the response body teed through the meter.</summary>
+    private async Task<ForwarderError> ForwardAsync(HttpContext context, CallMeter meter, string baseUrl)
+    {
+        var clientBody = context.Response.Body;
+        context.Response.Body = new MeteringStream(clientBody, meter);
+        try
+        {
+            return await _forwarder.SendAsync(context, baseUrl, _clients.For(baseUrl), _requestConfig, _transformer);
+        }
+        finally
+        {
+            context.Response.Body = clientBody;
+        }
+    }
+
+    /// <summary>Logs a forwarding error and, when nothing was sent yet, answers 502/504 in the client's format.</summary>
+    private async Task ReportForwardErrorAsync(HttpContext context, CallMeter meter, ForwarderError error, CallOutcome outcome, string upstream)
+    {
+        if (error == ForwarderError.None)
+        {
+            return;
+        }
+
+        LogForwardError(context.Request.Method, context.Request.Path.Value ?? "/", meter.Route.Service, error, outcome);
+        if (outcome is CallOutcome.UpstreamUnreachable or CallOutcome.UpstreamTimeout && !context.Response.HasStarted)
+        {
+            var timeout = outcome == CallOutcome.UpstreamTimeout;
+            await GatewayErrors.WriteAsync(
+                context,
+                meter.Route.IsAnthropic,
+                timeout ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                timeout ? GatewayErrors.UpstreamTimeout : GatewayErrors.UpstreamUnreachable,
+                timeout ? $"Tollgate: {upstream} sent nothing for too long." : $"Tollgate could not reach {upstream} ({error}).");
+        }
     }
 
     private async Task<(BodyReadStatus, RequestInfo)> ReadBodyAsync(HttpContext context)
