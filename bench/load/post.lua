@@ -6,6 +6,7 @@
 --   BENCH_SCENARIO  value of X-Bench-Scenario, which the upstream nginx uses to pick
 --                   the canned answer (sse | json | chat); a proxy forwards it untouched
 --   BENCH_OUT       file that done() writes one line of key=value figures to
+--   BENCH_AUTH      Authorization header value (a Tollgate client key in account mode)
 --
 -- The URL (with its path, e.g. http://127.0.0.1:PORT/v1/responses) is given on wrk's
 -- command line. No response() callback: parsing each answer in Lua would make wrk the
@@ -23,7 +24,7 @@ wrk.method = "POST"
 wrk.body = readfile(os.getenv("BENCH_BODY"))
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = os.getenv("BENCH_ACCEPT") or "application/json"
-wrk.headers["Authorization"] = "Bearer sk-bench-not-a-real-key"
+wrk.headers["Authorization"] = os.getenv("BENCH_AUTH") or "Bearer sk-bench-not-a-real-key"
 wrk.headers["User-Agent"] = "tollgate-bench-wrk/1"
 wrk.headers["X-Bench-Scenario"] = os.getenv("BENCH_SCENARIO") or "json"
 

@@ -11,7 +11,9 @@
 #                          {port}             port Tollgate must listen on (127.0.0.1)
 #                          {upstream}         OpenAI-style upstream base URL, http://127.0.0.1:UP/v1
 #                          {upstream_origin}  the same without /v1, http://127.0.0.1:UP
-#                          {tmp}              an empty scratch directory (data dir, db, ...)
+#                          {tmp}              an empty scratch directory (data dir, db, ...); a command
+#                                             that sets up accounts writes its client key to
+#                                             {tmp}/client-key, and requests to tollgate carry it
 #                        run with bash -c from the repository root, in its own process group.
 #                        Omitted: only the upstream and the nginx proxy are measured.
 #   --tollgate-prefix P  path prefix Tollgate serves the API under (default: none, i.e. /v1/...)
@@ -33,6 +35,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
 TOLLGATE_CMD=""
+TG_AUTH=""
 TOLLGATE_PREFIX=""
 TOLLGATE_PORT=""
 READY_TIMEOUT=60
@@ -321,7 +324,16 @@ if [ -n "$TOLLGATE_CMD" ]; then
     echo "---- tollgate log (last 40 lines) ----" >&2; tail -n 40 "$TMP/tollgate.log" >&2; exit 1
   fi
   TARGETS="upstream nginx tollgate"
+  # A --tollgate-cmd that sets up accounts writes its client key to {tmp}/client-key.
+  if [ -s "$TMP/tollgate/client-key" ]; then
+    TG_AUTH="Bearer $(tr -d '\r\n' <"$TMP/tollgate/client-key")"
+    log "tollgate requests carry the client key from {tmp}/client-key"
+  fi
 fi
+
+auth_for() {  # the Authorization header a target's requests carry
+  if [ "$1" = tollgate ] && [ -n "$TG_AUTH" ]; then echo "$TG_AUTH"; else echo "Bearer sk-bench-not-a-real-key"; fi
+}
 
 target_base() {
   case "$1" in
@@ -348,7 +360,7 @@ validate() {  # $1 target, $2 scenario: one request with curl, check status, typ
   url="$(target_base "$1")$(scen_path "$2")"
   code=$(curl -sS --max-time 10 -o "$TMP/val.body" -D "$TMP/val.hdr" -w '%{http_code}' -X POST \
     -H "Content-Type: application/json" -H "Accept: $(scen_accept "$2")" \
-    -H "Authorization: Bearer sk-bench-not-a-real-key" -H "X-Bench-Scenario: $(scen_tag "$2")" \
+    -H "Authorization: $(auth_for "$1")" -H "X-Bench-Scenario: $(scen_tag "$2")" \
     --data-binary "@$(scen_body "$2")" "$url" 2>"$TMP/val.err" || true)
   [ "$code" = 200 ] || { cat "$TMP/val.err" "$TMP/val.hdr" >&2 2>/dev/null; head -c 500 "$TMP/val.body" >&2 2>/dev/null; die "$1 $2: expected HTTP 200 from $url, got '$code'"; }
   ctype=$(tr -d '\r' <"$TMP/val.hdr" | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -n 1)
@@ -385,7 +397,7 @@ run_wrk() {  # $1 target, $2 scenario, $3 conns, $4 seconds, $5 out file
   local threads=2
   [ "$3" -lt 2 ] && threads=1
   rm -f "$5"
-  BENCH_BODY="$(scen_body "$2")" BENCH_ACCEPT="$(scen_accept "$2")" BENCH_SCENARIO="$(scen_tag "$2")" BENCH_OUT="$5" \
+  BENCH_BODY="$(scen_body "$2")" BENCH_ACCEPT="$(scen_accept "$2")" BENCH_SCENARIO="$(scen_tag "$2")" BENCH_OUT="$5" BENCH_AUTH="$(auth_for "$1")" \
     timeout -k 5 $(( $4 + 60 )) wrk -t "$threads" -c "$3" -d "${4}s" --timeout 10s -s "$HERE/post.lua" \
     "$(target_base "$1")$(scen_path "$2")" >"$TMP/wrk.log" 2>&1 &
   wait_child $! || { cat "$TMP/wrk.log" >&2; die "wrk failed ($1 $2 c=$3)"; }
@@ -453,7 +465,7 @@ if [ "$TTFB_N" -gt 0 ]; then
     port=${base#http://127.0.0.1:}; port=${port%%/*}
     prefix=""; [ "$t" = tollgate ] && prefix=$TOLLGATE_PREFIX
     timeout -k 5 $(( TTFB_N * 3 + 60 )) "$PY" "$HERE/ttfb.py" --port "$port" --prefix "$prefix" \
-      --body "$BODIES/responses_request_stream.json" -n "$TTFB_N" --label "$t" >>"$RAW" 2>"$TMP/ttfb-$t.err" &
+      --body "$BODIES/responses_request_stream.json" -n "$TTFB_N" --label "$t" --auth "$(auth_for "$t")" >>"$RAW" 2>"$TMP/ttfb-$t.err" &
     wait_child $! || { cat "$TMP/ttfb-$t.err" >&2; WARNINGS+=("ttfb $t: some requests failed (details were printed on stderr)"); }
   done
 fi

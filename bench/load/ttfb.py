@@ -174,6 +174,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=10.0)
     ap.add_argument("--label", default="", help="target name echoed in the JSON output")
+    ap.add_argument("--auth", default="Bearer sk-bench-not-a-real-key", help="Authorization header value")
     a = ap.parse_args()
 
     with open(a.body, "rb") as f:
@@ -183,12 +184,12 @@ def main():
         "POST %s HTTP/1.1\r\n"
         "Host: 127.0.0.1:%d\r\n"
         "User-Agent: tollgate-bench-ttfb/1\r\n"
-        "Authorization: Bearer sk-bench-not-a-real-key\r\n"
+        "Authorization: %s\r\n"
         "Content-Type: application/json\r\n"
         "Accept: text/event-stream\r\n"
         "X-Bench-Scenario: slow\r\n"
         "Content-Length: %d\r\n"
-        "\r\n" % (path, a.port, len(body))
+        "\r\n" % (path, a.port, a.auth, len(body))
     ).encode("latin-1") + body
 
     conn = Conn(a.port, a.timeout)
