@@ -27,6 +27,19 @@ internal static class GatewayHost
         }
     }
 
+    /// <summary>Account state is for this machine's user: from beyond loopback it needs a client key.</summary>
+    private static async ValueTask<object?> LocalOrClientKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Connection.RemoteIpAddress is { } remote && !System.Net.IPAddress.IsLoopback(remote)
+            && http.RequestServices.GetRequiredService<AccountRuntime>().Authenticate(GatewayProxy.PresentedKey(http.Request)) is null)
+        {
+            return Results.Json(new { error = new { message = "a client key is required", code = GatewayErrors.InvalidClientKey } }, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        return await next(context);
+    }
+
     public static (WebApplication? App, string? Error) Build(GatewaySettings settings)
     {
         var config = settings.Config;
@@ -89,7 +102,8 @@ internal static class GatewayHost
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/_tollgate/health", () => Results.Json(new { status = "ok" }));
-        app.MapGet("/_tollgate/accounts", (AccountRuntime accounts) => Results.Json(accounts.Router.Snapshot().Select(x => new
+        var accountEndpoints = app.MapGroup("/_tollgate/accounts").AddEndpointFilter(LocalOrClientKey);
+        accountEndpoints.MapGet("", (AccountRuntime accounts) => Results.Json(accounts.Router.Snapshot().Select(x => new
         {
             id = x.Account.Id,
             name = x.Account.Name,
@@ -99,7 +113,7 @@ internal static class GatewayHost
             utilization = x.Health.Utilization,
             lastMoveAt = x.Health.LastMoveAt,
         })));
-        app.MapPost("/_tollgate/accounts/refresh", async (QuotaPoller quotas, CancellationToken cancellationToken) =>
+        accountEndpoints.MapPost("/refresh", async (QuotaPoller quotas, CancellationToken cancellationToken) =>
             Results.Json((await quotas.RefreshNowAsync(cancellationToken)).Select(r => new
             {
                 account = r.Account,

@@ -217,7 +217,7 @@ internal sealed partial class GatewayProxy
         || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The client key from <c>Authorization: Bearer</c> or <c>x-api-key</c>; empty when there is none.</summary>
-    private static string PresentedKey(HttpRequest request)
+    internal static string PresentedKey(HttpRequest request)
     {
         var auth = request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

@@ -125,4 +125,16 @@ public sealed class AccountsCliTests : IDisposable
         (code, var stdout, _) = await TollgateProcess.RunAsync(Env(extra: ("TOLLGATE_MASTER_KEY", "first passphrase")), "accounts", "list", "--json");
         Assert.Equal(["main"], JsonDocument.Parse(stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
     }
+
+    [Fact]
+    public async Task NonLoopback_IsRefusedWithoutAccountsAndClientKeys()
+    {
+        var (code, _, stderr) = await TollgateProcess.RunAsync(Env(extra: ("TOLLGATE_SERVER__ALLOW_NON_LOOPBACK", "true")), "serve", "--host", "0.0.0.0", "--port", "0");
+        Assert.Equal(5, code);
+        Assert.Contains("needs at least one account and one client key", stderr);
+
+        (code, _, stderr) = await TollgateProcess.RunAsync(Env(), "serve", "--host", "0.0.0.0", "--port", "0");
+        Assert.Equal(5, code);
+        Assert.Contains("allow_non_loopback", stderr);
+    }
 }

@@ -419,4 +419,49 @@ public sealed class AccountRoutingTests
             Environment.SetEnvironmentVariable(secondVar, null);
         }
     }
+
+    [Fact]
+    public async Task WebSocketUpgrade_WithAccounts_Is426SoCodexFallsBackToHttp()
+    {
+        await using var healthy = await AccountUpstream.StartAsync("healthy");
+        var dataDir = TestGateway.NewDataDir();
+        var key = await AddAccountsAsync(dataDir, (healthy, 0));
+        await using var gateway = await TestGateway.StartAsync(dataDir: dataDir);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() =>
+            socket.ConnectAsync(new Uri(gateway.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal) + "/v1/responses"), Ct));
+        Assert.Equal(HttpStatusCode.UpgradeRequired, socket.HttpStatusCode);
+        Assert.Equal(0, healthy.Count);
+    }
+
+    [Fact]
+    public async Task ModelMapping_RewritesTheModelOnlyForTheAccountThatMapsIt()
+    {
+        await using var mapped = await AccountUpstream.StartAsync("mapped", UpstreamMode.ServerError);
+        await using var plain = await AccountUpstream.StartAsync("plain");
+        var dataDir = TestGateway.NewDataDir();
+        var key = await AddAccountsAsync(dataDir, (plain, 1));
+        var db = new SqliteDatabase(Path.Combine(dataDir, "tollgate.db"));
+        await new AccountService(db, new VaultService(db, new VaultKeyOptions { KeyFilePath = Path.Combine(dataDir, "vault.key") }, TimeProvider.System), TimeProvider.System).AddAsync(
+            new Account
+            {
+                Id = Guid.CreateVersion7(), Name = "mapped", Provider = ProviderKind.AzureOpenAI, BaseUrl = mapped.Fake.BaseUrl + "/v1", Priority = 10,
+                ModelMap = new Dictionary<string, string> { ["gpt-5.1"] = "my-gpt51-deployment" },
+            },
+            mapped.Key,
+            Ct);
+        await using var gateway = await TestGateway.StartAsync(dataDir: dataDir, settings: Routing(RoutingStrategy.Priority));
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(Post(gateway, key), Ct);
+        Assert.Equal("plain", response.Headers.GetValues("x-tollgate-account").Single()); // mapped answered 500 first
+        var sentToMapped = JsonDocument.Parse(mapped.LastBody).RootElement;
+        Assert.Equal("my-gpt51-deployment", sentToMapped.GetProperty("model").GetString());
+        Assert.Equal("hi", sentToMapped.GetProperty("input").GetString());
+        Assert.Equal($"{mapped.Key}", mapped.Fake.Requests.Single().Headers["api-key"]); // Azure's header
+        Assert.False(mapped.Fake.Requests.Single().Headers.ContainsKey("authorization"));
+        Assert.Equal("gpt-5.1", JsonDocument.Parse(plain.LastBody).RootElement.GetProperty("model").GetString());
+    }
 }
