@@ -57,49 +57,54 @@ internal sealed partial class GatewayProxy
         var body = new OriginalBody(context.Request);
         var baseRoute = meter.Route;
         var tried = new List<Guid>(maxAttempts);
-        UsageRecord? pendingAttempt = null;
+        UsageRecord? pendingAttempt = null; // the last failed attempt's record, until we know whether it is the final one
         Account? account = null;
+        var attempts = 0;
         var error = ForwarderError.None;
-        for (var attempt = 1; ; attempt++)
+        while (true)
         {
             var decision = _accounts.Router.Select(new RouteRequest(service, clientKey.Pool, info.Model, affinity), CollectionsMarshal.AsSpan(tried));
             if (decision.Account is null)
             {
-                if (meter.Held is { } held)
-                {
-                    // Nothing left to try: the client gets the last upstream error as it was.
-                    await WriteHeldAsync(context, held, account!, attempt - 1);
-                    _writer.Enqueue(pendingAttempt!);
-                    return;
-                }
-
-                if (account is null)
+                if (attempts == 0)
                 {
                     await RouteErrorAsync(context, meter, decision);
                     return;
                 }
 
-                break; // the last attempt's outcome (a connection failure) stands
+                // Nothing left to try: the last attempt's answer is the client's, as it was.
+                if (meter.Held is { } held)
+                {
+                    await WriteHeldAsync(context, held, account!, attempts);
+                }
+                else
+                {
+                    await ReportForwardErrorAsync(context, meter, error, CallOutcome.UpstreamUnreachable, $"the upstream of account '{account!.Name}'");
+                }
+
+                _writer.Enqueue(pendingAttempt!);
+                return;
+            }
+
+            if (!_accounts.TryGetCredential(decision.Account.Id, out var credential))
+            {
+                tried.Add(decision.Account.Id); // removed or broken since it was chosen: not an attempt
+                continue;
             }
 
             if (pendingAttempt is not null)
             {
-                _writer.Enqueue(pendingAttempt);
+                _writer.Enqueue(pendingAttempt); // superseded by the attempt that starts now
                 pendingAttempt = null;
             }
 
             account = decision.Account;
-            if (!_accounts.TryGetCredential(account.Id, out var credential))
-            {
-                tried.Add(account.Id); // removed or broken since it was chosen
-                continue;
-            }
-
+            attempts++;
             meter.ResetAttempt();
             meter.Account = account;
             meter.Credential = credential;
-            meter.Attempt = attempt;
-            meter.CanRetry = attempt < maxAttempts;
+            meter.Attempt = attempts;
+            meter.CanRetry = attempts < maxAttempts;
             meter.Route = baseRoute with { BaseUrl = account.BaseUrl };
             body.PrepareFor(account, info.Model, _maxBodyBytes);
 
@@ -109,9 +114,9 @@ internal sealed partial class GatewayProxy
             if (meter.Held is { } h)
             {
                 health?.Report(h.Report);
-                LogAttemptFailed(account.Name, attempt, h.Status);
+                LogAttemptFailed(account.Name, attempts, h.Status);
                 pendingAttempt = UsageRecords.Build(context, meter, usage: null, CallOutcome.UpstreamError, status: h.Status)
-                    with { ErrorType = h.ErrorType ?? $"http_{h.Status}", Account = account.Name, Attempt = attempt };
+                    with { ErrorType = h.ErrorType ?? $"http_{h.Status}", Account = account.Name, Attempt = attempts };
                 tried.Add(account.Id);
                 context.Response.Clear();
                 continue;
@@ -121,9 +126,9 @@ internal sealed partial class GatewayProxy
                 && meter.CanRetry && !context.RequestAborted.IsCancellationRequested)
             {
                 health?.Report(new AttemptReport(AttemptResult.ConnectFailure, Detail: error.ToString()));
-                LogAttemptFailed(account.Name, attempt, 0);
-                _writer.Enqueue(UsageRecords.Build(context, meter, usage: null, CallOutcome.UpstreamUnreachable, status: StatusCodes.Status502BadGateway)
-                    with { ErrorType = GatewayErrors.UpstreamUnreachable, Account = account.Name, Attempt = attempt });
+                LogAttemptFailed(account.Name, attempts, 0);
+                pendingAttempt = UsageRecords.Build(context, meter, usage: null, CallOutcome.UpstreamUnreachable, status: StatusCodes.Status502BadGateway)
+                    with { ErrorType = GatewayErrors.UpstreamUnreachable, Account = account.Name, Attempt = attempts };
                 tried.Add(account.Id);
                 context.Response.Clear();
                 continue;
@@ -132,7 +137,7 @@ internal sealed partial class GatewayProxy
             break;
         }
 
-        await FinishAsync(context, meter, error, account!, affinity);
+        await FinishAsync(context, meter, error, account, affinity);
     }
 
     private async Task FinishAsync(HttpContext context, CallMeter meter, ForwarderError error, Account account, string[] affinity)

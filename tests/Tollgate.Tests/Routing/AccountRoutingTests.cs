@@ -464,4 +464,25 @@ public sealed class AccountRoutingTests
         Assert.False(mapped.Fake.Requests.Single().Headers.ContainsKey("authorization"));
         Assert.Equal("gpt-5.1", JsonDocument.Parse(plain.LastBody).RootElement.GetProperty("model").GetString());
     }
+
+    [Fact]
+    public async Task EveryAccountUnreachable_502InTheClientsFormat_OneRecordPerAttempt()
+    {
+        await using var a = await AccountUpstream.StartAsync("a", UpstreamMode.DropConnection);
+        await using var b = await AccountUpstream.StartAsync("b", UpstreamMode.DropConnection);
+        var dataDir = TestGateway.NewDataDir();
+        var key = await AddAccountsAsync(dataDir, (a, 2), (b, 1));
+        await using var gateway = await TestGateway.StartAsync(dataDir: dataDir, settings: Routing(RoutingStrategy.Priority));
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(Post(gateway, key), Ct);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("tollgate_upstream_unreachable", JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error").GetProperty("code").GetString());
+
+        var records = await gateway.WaitForRecordsAsync(2);
+        await Task.Delay(300, Ct); // a duplicate would arrive in the same batch or the next
+        records = await gateway.ReadStoreAsync();
+        Assert.Equal([("a", 1), ("b", 2)], records.OrderBy(r => r.Attempt).Select(r => (r.Account!, r.Attempt!.Value)));
+        Assert.All(records, r => Assert.Equal(CallOutcome.UpstreamUnreachable, r.Outcome));
+    }
 }
