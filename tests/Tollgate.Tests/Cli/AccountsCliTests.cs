@@ -137,4 +137,17 @@ public sealed class AccountsCliTests : IDisposable
         Assert.Equal(5, code);
         Assert.Contains("allow_non_loopback", stderr);
     }
+
+    [Fact]
+    public async Task OnATerminal_TheKeyIsAskedForWithAMaskedPrompt()
+    {
+        var (code, output) = await TollgateProcess.RunInTerminalAsync(Env(), "API key for", Key + "\r", "accounts", "add", "typed", "--base-url", "https://api.openai.com/v1");
+        Assert.True(code == 0, output);
+        Assert.Contains("API key for", output);
+        Assert.Contains(new string('*', Key.Length), output); // what the terminal showed while typing
+        Assert.True(!output.Contains(Key, StringComparison.Ordinal), output);
+
+        var (_, stdout, _) = await TollgateProcess.RunAsync(Env(), "accounts", "show", "typed", "--json");
+        Assert.Equal("sk-test-cli-…abcd", JsonDocument.Parse(stdout).RootElement.GetProperty("keyFingerprint").GetString());
+    }
 }

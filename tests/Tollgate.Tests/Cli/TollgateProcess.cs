@@ -59,6 +59,96 @@ internal sealed class TollgateProcess : IAsyncDisposable
         return (run.ExitCode, run.Stdout, run.Stderr);
     }
 
+    /// <summary>
+    /// Runs in a pseudo-terminal (util-linux <c>script</c>, part of every Debian), so prompts
+    /// behave as they do for a person: <paramref name="typed"/> is typed once <paramref name="prompt"/>
+    /// is on the screen and the program has taken the first keystroke (typed earlier, the
+    /// terminal itself would echo it). Bounded by 60 s.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string prompt, string typed, params string[] args)
+    {
+        var command = string.Join(' ', new[] { "dotnet", Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var info = new ProcessStartInfo("script", ["-qec", command, "/dev/null"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.Environment.Clear();
+        foreach (var (name, value) in WithDefaults(environment))
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = new StringBuilder();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+
+        // A prompt has no newline yet, so the screen is read as characters, not lines.
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new char[1024];
+            int n;
+            while ((n = await process.StandardOutput.ReadAsync(buffer, limit.Token)) > 0)
+            {
+                lock (output)
+                {
+                    output.Append(buffer, 0, n);
+                }
+            }
+        });
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+        try
+        {
+            while (!Screen().Contains(prompt, StringComparison.Ordinal) && !process.HasExited)
+            {
+                await Task.Delay(50, limit.Token);
+            }
+
+            // One keystroke first; once the program has answered it (a mask, for a secret),
+            // the terminal is in the program's hands and the rest may follow.
+            var before = Screen().Length;
+            await process.StandardInput.WriteAsync(typed[..1]);
+            await process.StandardInput.FlushAsync(limit.Token);
+            while (Screen().Length == before && !process.HasExited)
+            {
+                await Task.Delay(20, limit.Token);
+            }
+
+            await process.StandardInput.WriteAsync(typed[1..]);
+            await process.StandardInput.FlushAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+            await reader;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        return (process.ExitCode, Screen());
+
+        string Screen()
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
     private static string Dll => Path.Combine(AppContext.BaseDirectory, "tollgate.dll");
 
     /// <summary>A clean environment: only what the test names, plus what dotnet itself needs.</summary>
