@@ -16,6 +16,21 @@ public sealed record CodexCall(
     long? ContextWindow,
     string? Cwd);
 
+/// <summary>The part of a <see cref="RolloutCounter"/> that carries from one line to the next.</summary>
+public sealed record RolloutState(
+    TokenUsage? LastTotal,
+    bool InOwnSession,
+    bool SawParentMeta,
+    bool Forked,
+    bool SawTotal,
+    string? ThreadId,
+    string? Model,
+    string? Effort,
+    string? Cwd,
+    string? Originator,
+    string? CliVersion,
+    long? ContextWindow);
+
 /// <summary>What one rollout line was, for the ingestion report.</summary>
 public enum RolloutLineKind
 {
@@ -44,6 +59,27 @@ public sealed class RolloutCounter
 
     /// <param name="fileThreadId">The thread id in the file name (<c>rollout-&lt;start&gt;-&lt;thread-id&gt;.jsonl</c>), if it has one.</param>
     public RolloutCounter(string? fileThreadId) => _fileThreadId = fileThreadId ?? "";
+
+    /// <summary>Continues a file from where an earlier run stopped.</summary>
+    public RolloutCounter(string? fileThreadId, RolloutState state)
+        : this(fileThreadId)
+    {
+        _lastTotal = state.LastTotal;
+        _inOwnSession = state.InOwnSession;
+        _sawParentMeta = state.SawParentMeta;
+        _forked = state.Forked;
+        _sawTotal = state.SawTotal;
+        ThreadId = state.ThreadId;
+        Model = state.Model;
+        Effort = state.Effort;
+        Cwd = state.Cwd;
+        Originator = state.Originator;
+        CliVersion = state.CliVersion;
+        ContextWindow = state.ContextWindow;
+    }
+
+    /// <summary>What carries over to the next line, saved with the file's cursor.</summary>
+    public RolloutState State => new(_lastTotal, _inOwnSession, _sawParentMeta, _forked, _sawTotal, ThreadId, Model, Effort, Cwd, Originator, CliVersion, ContextWindow);
 
     public string? ThreadId { get; private set; }
     public string? Model { get; private set; }

@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace Tollgate.Core.CodexLogs;
+
+/// <summary>Where reading a rollout file stopped: the byte after the last complete line, and how to recognise the file again.</summary>
+/// <param name="Identity">A hash of the file's first line: a file rewritten under the same name has another.</param>
+public sealed record RolloutCursor(long Offset, long Size, DateTimeOffset ModifiedAt, string Identity, RolloutState? State);
+
+/// <summary>What one incremental read of a file produced.</summary>
+/// <param name="Restarted">The file was truncated or rewritten since the cursor: it was read from the start, and what was counted from it before must be replaced.</param>
+public sealed record RolloutRead(IReadOnlyList<CodexCall> Calls, RolloutCursor Cursor, int MalformedLines, int OversizedLines, bool Restarted, bool Unchanged);
+
+/// <summary>
+/// Reads only what was appended to a rollout file since its cursor, line by line through a
+/// pooled buffer (never the whole file), and hands each complete line to a
+/// <see cref="RolloutCounter"/>. A partial last line (Codex still writing) is left for the next
+/// read. Lines over <see cref="MaxLineBytes"/> are skipped and counted; none that carries a
+/// usage snapshot comes near it.
+/// </summary>
+public static class RolloutReader
+{
+    public const int MaxLineBytes = 16 * 1024 * 1024;
+    private const int ChunkSize = 256 * 1024;
+
+    /// <summary>The thread id at the end of a rollout file name, if it has one.</summary>
+    public static string? ThreadIdFromName(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        return name.Length >= 36 && Guid.TryParse(name[^36..], out _) ? name[^36..] : null;
+    }
+
+    /// <exception cref="FileNotFoundException">The file went away.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
+    public static RolloutRead Read(string path, RolloutCursor? cursor)
+    {
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 0,
+        });
+        var size = stream.Length;
+        var modified = File.GetLastWriteTimeUtc(path);
+        var identity = Identity(stream);
+        if (cursor is not null && cursor.Identity == identity && cursor.Size == size && cursor.ModifiedAt == modified)
+        {
+            return new RolloutRead([], cursor, 0, 0, Restarted: false, Unchanged: true);
+        }
+
+        var restarted = cursor is not null && (cursor.Identity != identity || size < cursor.Offset);
+        var start = cursor is null || restarted ? 0 : cursor.Offset;
+        var threadId = ThreadIdFromName(path);
+        var counter = start == 0 || cursor?.State is null ? new RolloutCounter(threadId) : new RolloutCounter(threadId, cursor.State);
+        var calls = new List<CodexCall>();
+        int malformed = 0, oversized = 0;
+        stream.Position = start;
+        var offset = start;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var filled = 0;
+        var skippingOversized = false;
+        try
+        {
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    if (buffer.Length >= MaxLineBytes)
+                    {
+                        // A line longer than any usage line: drop what we have and skip to its end.
+                        skippingOversized = true;
+                        offset += filled;
+                        filled = 0;
+                    }
+                    else
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxLineBytes));
+                        buffer.AsSpan(0, filled).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                }
+
+                var n = stream.Read(buffer, filled, buffer.Length - filled);
+                if (n == 0)
+                {
+                    break; // what is left has no newline yet: read it next time
+                }
+
+                filled += n;
+                var consumed = 0;
+                int newline;
+                while ((newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
+                {
+                    var line = buffer.AsSpan(consumed, newline);
+                    if (skippingOversized)
+                    {
+                        skippingOversized = false;
+                        oversized++;
+                    }
+                    else
+                    {
+                        var (kind, call) = counter.Read(line);
+                        malformed += kind == RolloutLineKind.Malformed ? 1 : 0;
+                        if (call is not null)
+                        {
+                            calls.Add(call);
+                        }
+                    }
+
+                    consumed += newline + 1;
+                }
+
+                offset += consumed;
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (skippingOversized)
+        {
+            offset += filled; // still inside the long line: resume after what was skipped
+        }
+
+        return new RolloutRead(calls, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+    }
+
+    /// <summary>A hash of the first line (at most 4 KiB): a rewritten file starts with another <c>session_meta</c>.</summary>
+    private static string Identity(FileStream stream)
+    {
+        Span<byte> head = stackalloc byte[4096];
+        stream.Position = 0;
+        var n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var firstLine = head[..n];
+        var newline = firstLine.IndexOf((byte)'\n');
+        if (newline >= 0)
+        {
+            firstLine = firstLine[..newline];
+        }
+
+        return Convert.ToHexString(SHA256.HashData(firstLine))[..32];
+    }
+}
