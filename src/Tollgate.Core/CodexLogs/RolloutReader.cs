@@ -42,7 +42,8 @@ public static class RolloutReader
             BufferSize = 0,
         });
         var size = stream.Length;
-        var modified = File.GetLastWriteTimeUtc(path);
+        var mtime = File.GetLastWriteTimeUtc(path).Ticks;
+        var modified = new DateTimeOffset(mtime - (mtime % TimeSpan.TicksPerMillisecond), TimeSpan.Zero); // what the store keeps
         var identity = Identity(stream);
         if (cursor is not null && cursor.Identity == identity && cursor.Size == size && cursor.ModifiedAt == modified)
         {

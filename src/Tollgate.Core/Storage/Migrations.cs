@@ -120,5 +120,23 @@ internal static class Migrations
 
         ALTER TABLE usage_records ADD COLUMN attempt INTEGER;
         """,
+        """
+        ALTER TABLE usage_records ADD COLUMN source_file TEXT;
+        CREATE INDEX ix_usage_records_source_file ON usage_records(source_file) WHERE source_file IS NOT NULL;
+
+        CREATE TABLE codex_files (
+            path TEXT PRIMARY KEY,
+            home TEXT NOT NULL,
+            thread_id TEXT,
+            offset INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            modified_ms INTEGER NOT NULL,
+            identity TEXT NOT NULL,
+            state_json TEXT,
+            malformed_lines INTEGER NOT NULL DEFAULT 0,
+            oversized_lines INTEGER NOT NULL DEFAULT 0,
+            updated_ms INTEGER NOT NULL
+        );
+        """,
     ];
 }

@@ -33,6 +33,18 @@ public sealed class SqliteUsageStore : IUsageStore
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await AppendAsync(connection, tx, records);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The records, their summary rows and rate-limit snapshots, inside the caller's transaction.</summary>
+    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         InsertRecords(connection, tx, records);
         await connection.ExecuteAsync(UpsertSummarySql, Summarize(records), transaction: tx);
         var snapshots = records.Where(r => r.RateLimits is { IsEmpty: false }).Select(r => new
@@ -50,8 +62,108 @@ public sealed class SqliteUsageStore : IUsageStore
                 snapshots,
                 transaction: tx);
         }
+    }
 
+    /// <summary>The rollout files ingested so far, with their cursors.</summary>
+    public async Task<IReadOnlyDictionary<string, CodexFileState>> ReadCodexFilesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CodexFileRow>(new CommandDefinition(
+            "SELECT path AS Path, home AS Home, thread_id AS ThreadId, offset AS Offset, size AS Size, modified_ms AS ModifiedMs, identity AS Identity, state_json AS StateJson, malformed_lines AS MalformedLines, oversized_lines AS OversizedLines FROM codex_files",
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Path, r => new CodexFileState(
+            r.Path,
+            r.Home,
+            r.ThreadId,
+            new CodexLogs.RolloutCursor(r.Offset, r.Size, DateTimeOffset.FromUnixTimeMilliseconds(r.ModifiedMs), r.Identity,
+                r.StateJson is null ? null : JsonSerializer.Deserialize(r.StateJson, StoreJson.Default.RolloutState)),
+            (int)r.MalformedLines,
+            (int)r.OversizedLines));
+    }
+
+    /// <summary>
+    /// Stores what one read of a rollout file found, with its new cursor, in one transaction.
+    /// With <paramref name="replace"/>, what was counted from the file before is taken out first
+    /// (records and their summary rows): the file was truncated or rewritten.
+    /// </summary>
+    public async Task ApplyCodexFileAsync(CodexFileState file, IReadOnlyList<UsageRecord> records, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (replace)
+        {
+            await RemoveFileRecordsAsync(connection, tx, file.Path);
+        }
+
+        await AppendAsync(connection, tx, records);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines, updated_ms)
+            VALUES (@Path, @Home, @ThreadId, @Offset, @Size, @ModifiedMs, @Identity, @StateJson, @MalformedLines, @OversizedLines, @UpdatedMs)
+            ON CONFLICT (path) DO UPDATE SET home = excluded.home, thread_id = excluded.thread_id, offset = excluded.offset, size = excluded.size,
+                modified_ms = excluded.modified_ms, identity = excluded.identity, state_json = excluded.state_json,
+                malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines, updated_ms = excluded.updated_ms
+            """,
+            new
+            {
+                file.Path,
+                file.Home,
+                file.ThreadId,
+                file.Cursor.Offset,
+                file.Cursor.Size,
+                ModifiedMs = file.Cursor.ModifiedAt.ToUnixTimeMilliseconds(),
+                file.Cursor.Identity,
+                StateJson = file.Cursor.State is null ? null : JsonSerializer.Serialize(file.Cursor.State, StoreJson.Default.RolloutState),
+                file.MalformedLines,
+                file.OversizedLines,
+                UpdatedMs = now.ToUnixTimeMilliseconds(),
+            },
+            tx);
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets a rollout file: its records, their summary share and its cursor (it is no longer the copy that counts, or it is gone).</summary>
+    public async Task ForgetCodexFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await RemoveFileRecordsAsync(connection, tx, path);
+        await connection.ExecuteAsync("DELETE FROM codex_files WHERE path = @path", new { path }, tx);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task RemoveFileRecordsAsync(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        var old = new List<UsageRecord>();
+        await using (var reader = await connection.ExecuteReaderAsync("SELECT * FROM usage_records WHERE source_file = @path", new { path }, tx))
+        {
+            var parser = reader.GetRowParser<RecordRow>();
+            while (await reader.ReadAsync())
+            {
+                old.Add(FromRow(parser(reader)));
+            }
+        }
+
+        if (old.Count == 0)
+        {
+            return;
+        }
+
+        // The summary is additive: take the removed records' share out of it.
+        var negative = Summarize(old).Select(r => r with
+        {
+            Requests = -r.Requests,
+            InputTokens = -r.InputTokens,
+            CachedInputTokens = -r.CachedInputTokens,
+            CacheWriteTokens = -r.CacheWriteTokens,
+            OutputTokens = -r.OutputTokens,
+            ReasoningTokens = -r.ReasoningTokens,
+            CostPicoUsd = -r.CostPicoUsd,
+            UnpricedRequests = -r.UnpricedRequests,
+            UnknownUsageRequests = -r.UnknownUsageRequests,
+        });
+        await connection.ExecuteAsync(UpsertSummarySql, negative, tx);
+        await connection.ExecuteAsync("DELETE FROM usage_records WHERE source_file = @path", new { path }, tx);
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -99,11 +211,11 @@ public sealed class SqliteUsageStore : IUsageStore
         INSERT OR IGNORE INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport,
             latency_ms, ttfb_ms, usage_state, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
             output_tokens, reasoning_tokens, usage_estimated, cost_pusd, session_id, service_tier, reasoning_effort, outcome,
-            error_type, response_id, account, attempt)
+            error_type, response_id, account, attempt, source_file)
         VALUES (@id, @time_ms, @source, @service, @endpoint, @method, @status, @model, @stream, @transport,
             @latency_ms, @ttfb_ms, @usage_state, @input_tokens, @cached_input_tokens, @cache_write_tokens, @cache_write_1h_tokens,
             @output_tokens, @reasoning_tokens, @usage_estimated, @cost_pusd, @session_id, @service_tier, @reasoning_effort, @outcome,
-            @error_type, @response_id, @account, @attempt)
+            @error_type, @response_id, @account, @attempt, @source_file)
         """;
 
     private const string UpsertSummarySql = """
@@ -140,7 +252,7 @@ public sealed class SqliteUsageStore : IUsageStore
                 r.Stream ? 1 : 0, r.Transport, r.LatencyMs, r.TimeToFirstByteMs, r.UsageState.ToString(), r.Usage?.InputTokens,
                 r.Usage?.CachedInputTokens, r.Usage?.CacheWriteTokens, r.Usage?.CacheWrite1hTokens, r.Usage?.OutputTokens,
                 r.Usage?.ReasoningTokens, r.UsageEstimated ? 1 : 0, Money.ToPico(r.CostUsd), r.SessionId, r.ServiceTier,
-                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account, r.Attempt,
+                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account, r.Attempt, r.SourceFile,
             ];
             for (var i = 0; i < parameters.Length; i++)
             {
@@ -156,7 +268,7 @@ public sealed class SqliteUsageStore : IUsageStore
         "id", "time_ms", "source", "service", "endpoint", "method", "status", "model", "stream", "transport",
         "latency_ms", "ttfb_ms", "usage_state", "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
         "output_tokens", "reasoning_tokens", "usage_estimated", "cost_pusd", "session_id", "service_tier", "reasoning_effort", "outcome",
-        "error_type", "response_id", "account", "attempt",
+        "error_type", "response_id", "account", "attempt", "source_file",
     ];
 
     private static IEnumerable<DailySummaryRow> Summarize(IReadOnlyList<UsageRecord> records) =>
@@ -210,6 +322,7 @@ public sealed class SqliteUsageStore : IUsageStore
         ResponseId = row.response_id,
         Account = row.account,
         Attempt = row.attempt is { } n ? (int)n : null,
+        SourceFile = row.source_file,
     };
 
 #pragma warning disable IDE1006 // column names, mapped by Dapper
@@ -218,8 +331,25 @@ public sealed class SqliteUsageStore : IUsageStore
         long stream, string transport, double latency_ms, double? ttfb_ms, string usage_state, long? input_tokens,
         long? cached_input_tokens, long? cache_write_tokens, long? cache_write_1h_tokens, long? output_tokens,
         long? reasoning_tokens, long usage_estimated, long? cost_pusd, string? session_id, string? service_tier,
-        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account, long? attempt);
+        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account, long? attempt, string? source_file);
 #pragma warning restore IDE1006
+}
+
+/// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
+public sealed record CodexFileState(string Path, string Home, string? ThreadId, CodexLogs.RolloutCursor Cursor, int MalformedLines, int OversizedLines);
+
+internal sealed class CodexFileRow
+{
+    public string Path { get; init; } = "";
+    public string Home { get; init; } = "";
+    public string? ThreadId { get; init; }
+    public long Offset { get; init; }
+    public long Size { get; init; }
+    public long ModifiedMs { get; init; }
+    public string Identity { get; init; } = "";
+    public string? StateJson { get; init; }
+    public long MalformedLines { get; init; }
+    public long OversizedLines { get; init; }
 }
 
 /// <summary>One row of the per-day, per-model, per-source summary (UTC days).</summary>

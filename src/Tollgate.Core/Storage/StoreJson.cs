@@ -8,4 +8,5 @@ namespace Tollgate.Core.Storage;
 [JsonSerializable(typeof(RateLimitSnapshot))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(CodexLogs.RolloutState))]
 internal sealed partial class StoreJson : JsonSerializerContext;

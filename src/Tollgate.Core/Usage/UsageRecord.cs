@@ -50,6 +50,9 @@ public sealed record UsageRecord
     /// <summary>Which attempt of its request this was (1 = first); the final record's is the number of attempts taken. Null in pass-through mode.</summary>
     public int? Attempt { get; init; }
 
+    /// <summary>For <c>codex-log</c> records: the rollout file they were counted from (replaced together when it is rewritten).</summary>
+    public string? SourceFile { get; init; }
+
     /// <summary>Rate-limit state seen on this call's headers or stream, if any.</summary>
     public RateLimitSnapshot? RateLimits { get; init; }
 }

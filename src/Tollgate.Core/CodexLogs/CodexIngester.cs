@@ -1,0 +1,156 @@
+using Tollgate.Core.Pricing;
+using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Core.CodexLogs;
+
+/// <summary>What one ingestion run did, for <c>tollgate ingest</c> and the API.</summary>
+public sealed record IngestReport(
+    int FilesSeen,
+    int FilesRead,
+    int FilesUnchanged,
+    int FilesRestarted,
+    int DuplicateCopies,
+    int CallsAdded,
+    int MalformedLines,
+    int OversizedLines,
+    IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Brings the store up to date with the Codex homes' rollout files: only appended bytes are
+/// read (cursors in <c>codex_files</c>), files are read in parallel and written one at a time,
+/// a thread that exists in several places (<c>sessions/</c> and <c>archived_sessions/</c>, or
+/// two homes) is counted from one copy, and a file that cannot be read is reported without
+/// stopping the others.
+/// </summary>
+public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, TimeProvider time)
+{
+    public const string Source = "codex-log";
+
+    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> homes, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var files = new List<(string Home, string Path, long Size, bool Archived)>();
+        foreach (var home in homes)
+        {
+            if (!Directory.Exists(home))
+            {
+                problems.Add($"the Codex home {home} does not exist");
+                continue;
+            }
+
+            files.AddRange(Enumerate(home, Path.Combine(home, "sessions"), SearchOption.AllDirectories, archived: false, problems));
+            files.AddRange(Enumerate(home, Path.Combine(home, "archived_sessions"), SearchOption.TopDirectoryOnly, archived: true, problems));
+        }
+
+        // One copy per thread: the longest (it holds the most), sessions/ before archived_sessions/, earlier homes first.
+        var canonical = files
+            .GroupBy(f => RolloutReader.ThreadIdFromName(f.Path) ?? f.Path, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.OrderByDescending(f => f.Size).ThenBy(f => f.Archived).First())
+            .ToList();
+        var known = await store.ReadCodexFilesAsync(cancellationToken);
+        var keep = canonical.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in known.Keys.Where(p => !keep.Contains(p)))
+        {
+            await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
+        }
+
+        int read = 0, unchanged = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0;
+        using var writeGate = new SemaphoreSlim(1, 1);
+        await Parallel.ForEachAsync(canonical, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
+        {
+            var before = known.GetValueOrDefault(file.Path);
+            RolloutRead result;
+            try
+            {
+                result = RolloutReader.Read(file.Path, before?.Cursor);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                lock (problems)
+                {
+                    problems.Add(e is FileNotFoundException or DirectoryNotFoundException ? $"{file.Path} disappeared while it was being read" : $"{file.Path}: {e.Message}");
+                }
+
+                return;
+            }
+
+            if (result.Unchanged)
+            {
+                Interlocked.Increment(ref unchanged);
+                return;
+            }
+
+            var records = result.Calls.Select(c => ToRecord(c, file.Path)).ToList();
+            var state = new CodexFileState(
+                file.Path,
+                file.Home,
+                result.Cursor.State?.ThreadId ?? RolloutReader.ThreadIdFromName(file.Path),
+                result.Cursor,
+                (result.Restarted ? 0 : before?.MalformedLines ?? 0) + result.MalformedLines,
+                (result.Restarted ? 0 : before?.OversizedLines ?? 0) + result.OversizedLines);
+            await writeGate.WaitAsync(ct);
+            try
+            {
+                await store.ApplyCodexFileAsync(state, records, replace: result.Restarted, time.GetUtcNow(), ct);
+            }
+            finally
+            {
+                writeGate.Release();
+            }
+
+            Interlocked.Increment(ref read);
+            Interlocked.Add(ref calls, records.Count);
+            Interlocked.Add(ref malformed, result.MalformedLines);
+            Interlocked.Add(ref oversized, result.OversizedLines);
+            if (result.Restarted)
+            {
+                Interlocked.Increment(ref restarted);
+            }
+        });
+
+        return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems);
+    }
+
+    private UsageRecord ToRecord(CodexCall call, string path) => new()
+    {
+        Id = Guid.CreateVersion7(call.Time),
+        Time = call.Time,
+        Source = Source,
+        Service = "codex",
+        Endpoint = "/responses",
+        Method = "POST",
+        Status = 200,
+        Model = call.Model,
+        Stream = true,
+        Transport = "log",
+        UsageState = UsageState.Reported,
+        Usage = call.Usage,
+        CostUsd = prices.Cost(call.Model, call.Usage, serviceTier: null),
+        SessionId = call.ThreadId,
+        ReasoningEffort = call.Effort,
+        Outcome = CallOutcome.Success,
+        SourceFile = path,
+    };
+
+    private static IEnumerable<(string Home, string Path, long Size, bool Archived)> Enumerate(string home, string dir, SearchOption depth, bool archived, List<string> problems)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+
+        try
+        {
+            return new DirectoryInfo(dir)
+                .EnumerateFiles("rollout-*.jsonl", new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true })
+                .Select(f => (home, f.FullName, f.Length, archived))
+                .ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"{dir}: {e.Message}");
+            return [];
+        }
+    }
+}
