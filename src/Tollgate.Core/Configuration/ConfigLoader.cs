@@ -34,10 +34,11 @@ public static partial class ConfigLoader
         new("logging", "request_log", "true or false", (b, v) => Bool(v, x => b.RequestLog = x)),
         new("logging", "request_log_max_mb", "an integer from 1 to 1024", (b, v) => Int(v, 1, 1024, n => b.RequestLogMaxBytes = n * 1024 * 1024)),
         new("logging", "request_log_files", "an integer from 1 to 100", (b, v) => Int(v, 1, 100, n => b.RequestLogFiles = (int)n)),
+        new("codex", "homes", "an array of directories (or, in the environment, a list separated by ':')", (b, v) => Homes(v, b.CodexHomes)),
         .. RoutingFields,
     ];
 
-    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing", "routing", "pools", "accounts", "quota_providers"];
+    private static readonly string[] Sections = ["server", "upstreams", "logging", "pricing", "routing", "pools", "accounts", "quota_providers", "codex"];
     private static readonly string[] PriceKeys = ["input", "cached_input", "output", "cache_write", "cache_write_1h"];
 
     /// <summary>Loads from <paramref name="paths"/>.ConfigFile (if present) and the environment.</summary>
@@ -310,6 +311,30 @@ public static partial class ConfigLoader
         return true;
     }
 
+    private static bool Homes(object? v, List<string> homes)
+    {
+        IEnumerable<string>? items = v switch
+        {
+            TomlArray a when a.All(x => x is string s && s.Length > 0) => a.Cast<string>(),
+            string s when s.Length > 0 => s.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            _ => null,
+        };
+        if (items is null)
+        {
+            return false;
+        }
+
+        homes.Clear();
+        homes.AddRange(items.Select(ExpandHome));
+        return true;
+    }
+
+    /// <summary>A leading <c>~</c> means the user's home, as in a shell.</summary>
+    private static string ExpandHome(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.TrimStart('~').TrimStart('/'))
+            : path;
+
     private static bool Url(object? v, Action<string> set) =>
         Str(v, s => set(s.TrimEnd('/')), s => Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"));
 
@@ -349,6 +374,7 @@ public static partial class ConfigLoader
         public Dictionary<string, List<Func<Routing.PoolOptions, Routing.PoolOptions>>> PoolEdits { get; } = new(StringComparer.OrdinalIgnoreCase);
         public List<Accounts.Account> Accounts { get; } = [];
         public List<Quotas.IQuotaProvider> QuotaProviders { get; } = [];
+        public List<string> CodexHomes { get; } = [];
 
         public TollgateConfig Build() => new()
         {
@@ -359,6 +385,7 @@ public static partial class ConfigLoader
             Routing = BuildRouting(this),
             Accounts = Accounts,
             QuotaProviders = QuotaProviders,
+            CodexHomes = CodexHomes,
         };
     }
 }

@@ -16,6 +16,9 @@ public sealed record TollgateConfig
     /// <summary><c>[[accounts]]</c>: accounts declared in the file (credentials only as environment variable names), merged with the CLI-managed ones.</summary>
     public IReadOnlyList<Accounts.Account> Accounts { get; init; } = [];
 
+    /// <summary><c>[codex] homes</c>: Codex homes to read besides those added with <c>tollgate homes add</c>.</summary>
+    public IReadOnlyList<string> CodexHomes { get; init; } = [];
+
     /// <summary><c>[[quota_providers]]</c>: where remaining quota is looked up, polled by the gateway.</summary>
     public IReadOnlyList<Quotas.IQuotaProvider> QuotaProviders { get; init; } = [];
 }

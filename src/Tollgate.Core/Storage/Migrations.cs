@@ -138,5 +138,11 @@ internal static class Migrations
             updated_ms INTEGER NOT NULL
         );
         """,
+        """
+        CREATE TABLE codex_homes (
+            path TEXT PRIMARY KEY,
+            added_ms INTEGER NOT NULL
+        );
+        """,
     ];
 }

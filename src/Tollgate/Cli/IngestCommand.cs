@@ -6,6 +6,35 @@ using Tollgate.Core.Storage;
 
 namespace Tollgate.Cli;
 
+/// <summary>Ingestion as the CLI runs it: by <c>tollgate ingest</c>, and before every usage report.</summary>
+internal static class Ingestion
+{
+    /// <summary>Ingests the given homes, else the resolved ones; the report is null when the store cannot be used.</summary>
+    public static async Task<(IngestReport? Report, IReadOnlyList<string> Homes, string? Error)> RunAsync(
+        Core.Configuration.AppPaths paths, Core.Configuration.TollgateConfig config, string[]? homesGiven, CancellationToken cancellationToken)
+    {
+        var database = new SqliteDatabase(paths.DatabasePath);
+        try
+        {
+            await database.MigrateAsync(cancellationToken);
+            var (homes, named) = homesGiven is { Length: > 0 }
+                ? (homesGiven.Select(CodexHomes.Normalize).ToList(), true)
+                : await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken);
+            if (!named && !Directory.Exists(homes[0]))
+            {
+                return (new IngestReport(0, 0, 0, 0, 0, 0, 0, 0, []), homes, null); // no Codex on this machine: nothing to read, nothing wrong
+            }
+
+            var store = new SqliteUsageStore(database);
+            return (await new CodexIngester(store, PriceTable.Create(config.Pricing), TimeProvider.System).IngestAsync(homes, cancellationToken), homes, null);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            return (null, [], $"cannot use the database {paths.DatabasePath}: {e.Message}");
+        }
+    }
+}
+
 /// <summary><c>tollgate ingest [--home DIR]</c>: reads what the Codex homes' session logs added since the last run.</summary>
 internal sealed class IngestCommand : Command
 {
@@ -25,17 +54,10 @@ internal sealed class IngestCommand : Command
                 return ExitCodes.InvalidConfig;
             }
 
-            var homes = parse.GetValue(_homes) is { Length: > 0 } given ? given.Select(Path.GetFullPath).ToArray() : [paths.CodexHome];
-            var store = new SqliteUsageStore(paths.DatabasePath);
-            IngestReport report;
-            try
+            var (report, homes, error) = await Ingestion.RunAsync(paths, config, parse.GetValue(_homes), ct);
+            if (report is null)
             {
-                await store.MigrateAsync(ct);
-                report = await new CodexIngester(store, PriceTable.Create(config.Pricing), TimeProvider.System).IngestAsync(homes, ct);
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
-            {
-                CliContext.Error($"cannot use the database {paths.DatabasePath}: {e.Message}");
+                CliContext.Error(error!);
                 return ExitCodes.StorageUnavailable;
             }
 
@@ -57,8 +79,17 @@ internal sealed class IngestCommand : Command
                 }
             }
 
-            var missing = homes.Where(h => !Directory.Exists(h)).ToList();
-            return missing.Count == homes.Length ? ExitCodes.NotFound : ExitCodes.Success;
+            if (homes.All(h => !Directory.Exists(h)))
+            {
+                if (report.Problems.Count == 0)
+                {
+                    CliContext.Error($"no Codex home at {string.Join(", ", homes)}: set CODEX_HOME, pass --home DIR, or add one with 'tollgate homes add DIR'");
+                }
+
+                return ExitCodes.NotFound;
+            }
+
+            return ExitCodes.Success;
         });
     }
 }

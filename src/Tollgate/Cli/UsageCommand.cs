@@ -25,6 +25,7 @@ internal sealed class ReportOptions
     public Option<string?> TimeZone { get; } = new("--timezone", "-z") { Description = "IANA time zone for day boundaries (default: the system's)" };
     public Option<string> Source { get; } = new("--source") { Description = "gateway, codex-log or all", DefaultValueFactory = _ => "all" };
     public Option<bool> Breakdown { get; } = new("--breakdown", "-b") { Description = "Show one row per model under each period" };
+    public Option<bool> NoIngest { get; } = new("--no-ingest") { Description = "Do not read new Codex session-log lines first" };
 
     public void AddTo(Command command)
     {
@@ -34,6 +35,7 @@ internal sealed class ReportOptions
         command.Options.Add(TimeZone);
         command.Options.Add(Source);
         command.Options.Add(Breakdown);
+        command.Options.Add(NoIngest);
     }
 
     /// <summary>Validates the options into a range, or returns an error message naming the option.</summary>
@@ -117,6 +119,16 @@ internal sealed class UsageDailyCommand : Command
         if (config is null)
         {
             return ExitCodes.InvalidConfig;
+        }
+
+        if (!parse.GetValue(_options.NoIngest))
+        {
+            // Reports are always current: what the Codex logs added since the last run is read first.
+            var (ingested, _, _) = await Ingestion.RunAsync(paths, config, null, cancellationToken);
+            foreach (var problem in ingested?.Problems ?? [])
+            {
+                Console.Error.WriteLine($"warning: {problem}");
+            }
         }
 
         var store = new SqliteUsageStore(paths.DatabasePath);

@@ -121,4 +121,27 @@ public sealed class RoutingConfigTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void CodexHomes_FromTheFileOrTheEnvironment()
+    {
+        var file = ConfigLoader.Parse("tollgate.toml", "[codex]\nhomes = [\"/srv/codex-a\", \"~/codex-b\"]");
+        Assert.True(file.Ok, string.Join("\n", file.Errors));
+        Assert.Equal("/srv/codex-a", file.Config!.CodexHomes[0]);
+        Assert.EndsWith("/codex-b", file.Config.CodexHomes[1]);
+        Assert.DoesNotContain("~", file.Config.CodexHomes[1]);
+
+        var dir = Directory.CreateTempSubdirectory("tollgate-cfg-");
+        try
+        {
+            var env = ConfigLoader.Load(new AppPaths(n => n == "XDG_CONFIG_HOME" ? dir.FullName : null), new Dictionary<string, string> { ["TOLLGATE_CODEX__HOMES"] = "/x:/y" });
+            Assert.Equal(["/x", "/y"], env.Config!.CodexHomes);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        Assert.False(ConfigLoader.Parse("tollgate.toml", "[codex]\nhomes = 3").Ok);
+    }
 }

@@ -21,10 +21,9 @@ public sealed class IngestCliTests : IDisposable
         "{\"timestamp\":\"" + time + "\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + input
         + ",\"cached_input_tokens\":" + cached + ",\"output_tokens\":" + output + ",\"reasoning_output_tokens\":0,\"total_tokens\":" + (input + output) + "}}}}";
 
-    [Fact]
-    public async Task Ingest_ThenUsageDaily_ReportsTheLogsTokens_AndASecondRunAddsNothing()
+    private async Task WriteSessionAsync(string home)
     {
-        var file = Path.Combine(_dir.FullName, "codex", "sessions", "2026", "11", "20", $"rollout-2026-11-20T08-00-00-{Thread}.jsonl");
+        var file = Path.Combine(home, "sessions", "2026", "11", "20", $"rollout-2026-11-20T08-00-00-{Thread}.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await File.WriteAllLinesAsync(file,
         [
@@ -34,6 +33,12 @@ public sealed class IngestCliTests : IDisposable
             Count("2026-11-20T08:00:05Z", 10_000, 8_000, 500), // re-emitted
             Count("2026-11-21T10:00:00Z", 25_000, 20_000, 900), // resumed the next day
         ], TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Ingest_ThenUsageDaily_ReportsTheLogsTokens_AndASecondRunAddsNothing()
+    {
+        await WriteSessionAsync(Path.Combine(_dir.FullName, "codex"));
 
         var (code, stdout, stderr) = await TollgateProcess.RunAsync(Env(), "ingest");
         Assert.True(code == 0, stderr);
@@ -57,5 +62,42 @@ public sealed class IngestCliTests : IDisposable
         var (code, _, stderr) = await TollgateProcess.RunAsync(Env(), "ingest", "--home", Path.Combine(_dir.FullName, "nowhere"));
         Assert.Equal(7, code);
         Assert.Contains("does not exist", stderr);
+    }
+
+    [Fact]
+    public async Task UsageDaily_IngestsFirst_UnlessToldNotTo()
+    {
+        await WriteSessionAsync(Path.Combine(_dir.FullName, "codex"));
+        var (_, skipped, _) = await TollgateProcess.RunAsync(Env(), "usage", "daily", "--json", "--no-ingest");
+        Assert.Equal(0, JsonDocument.Parse(skipped).RootElement.GetProperty("totals").GetProperty("totalTokens").GetInt64());
+
+        var (code, stdout, stderr) = await TollgateProcess.RunAsync(Env(), "usage", "daily", "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(25_900, JsonDocument.Parse(stdout).RootElement.GetProperty("totals").GetProperty("totalTokens").GetInt64());
+    }
+
+    [Fact]
+    public async Task Homes_AddListRemove_AndIngestReadsTheAddedOnes()
+    {
+        var other = Path.Combine(_dir.FullName, "other-codex");
+        await WriteSessionAsync(other);
+
+        var (code, _, stderr) = await TollgateProcess.RunAsync(Env(), "homes", "add", Path.Combine(_dir.FullName, "nowhere"));
+        Assert.Equal(7, code);
+        Assert.Contains("does not exist", stderr);
+
+        (code, var stdout, stderr) = await TollgateProcess.RunAsync(Env(), "homes", "add", other);
+        Assert.True(code == 0, stderr);
+        (_, stdout, _) = await TollgateProcess.RunAsync(Env(), "homes", "list");
+        Assert.Contains($"{other}  (added)", stdout);
+
+        (code, stdout, stderr) = await TollgateProcess.RunAsync(Env(), "ingest");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("2 new call(s)", stdout);
+
+        (code, _, _) = await TollgateProcess.RunAsync(Env(), "homes", "remove", other);
+        Assert.Equal(0, code);
+        (code, _, _) = await TollgateProcess.RunAsync(Env(), "homes", "remove", other);
+        Assert.Equal(7, code);
     }
 }
