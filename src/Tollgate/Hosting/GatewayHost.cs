@@ -92,6 +92,15 @@ internal static class GatewayHost
         services.AddHostedService(sp => sp.GetRequiredService<AccountRuntime>());
         services.AddSingleton(sp => new QuotaPoller(config.QuotaProviders, sp.GetRequiredService<AccountRuntime>(), settings.Time, sp.GetRequiredService<ILogger<QuotaPoller>>()));
         services.AddHostedService(sp => sp.GetRequiredService<QuotaPoller>());
+        services.AddSingleton(sp => new CodexLogService(
+            database,
+            sp.GetRequiredService<SqliteUsageStore>(),
+            sp.GetRequiredService<PriceTable>(),
+            settings.Paths,
+            config,
+            settings.Time,
+            sp.GetRequiredService<ILogger<CodexLogService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<CodexLogService>());
         services.AddHttpForwarder();
         services.AddSingleton(new UpstreamRouter(config.Upstreams));
         services.AddSingleton<UpstreamClients>();

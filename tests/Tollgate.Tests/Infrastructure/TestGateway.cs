@@ -35,6 +35,8 @@ internal sealed class TestGateway : IAsyncDisposable
     public SqliteUsageStore Store { get; }
     public LiveFeed Live { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<TestGateway> StartAsync(
         string? openAiBase = null,
         string? anthropicBase = null,

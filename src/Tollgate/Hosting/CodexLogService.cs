@@ -1,0 +1,140 @@
+using Tollgate.Core.CodexLogs;
+using Tollgate.Core.Configuration;
+using Tollgate.Core.Pricing;
+using Tollgate.Core.Storage;
+
+namespace Tollgate.Hosting;
+
+/// <summary>
+/// Keeps the store current with the Codex homes while the gateway runs: an ingestion at start,
+/// another shortly after a session file changes (a file-system watcher, debounced), and a sweep
+/// every minute for what a watcher can miss (network file systems, overflowed event queues).
+/// </summary>
+internal sealed partial class CodexLogService(
+    SqliteDatabase database,
+    SqliteUsageStore store,
+    PriceTable prices,
+    AppPaths paths,
+    TollgateConfig config,
+    TimeProvider time,
+    ILogger<CodexLogService> logger) : BackgroundService
+{
+    private static readonly TimeSpan Sweep = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private readonly List<FileSystemWatcher> _watchers = [];
+
+    /// <summary>Raised after each run that added something (for tests and, later, the live views).</summary>
+    public event Action<IngestReport>? Ingested;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IReadOnlyList<string> homes;
+        try
+        {
+            (homes, _) = await new CodexHomes(database, time).ResolveAsync(paths, config, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        foreach (var home in homes.Where(Directory.Exists))
+        {
+            Watch(home);
+        }
+
+        var ingester = new CodexIngester(store, prices, time);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var report = await ingester.IngestAsync(homes.Where(Directory.Exists).ToList(), stoppingToken);
+                if (report.CallsAdded > 0 || report.FilesRestarted > 0)
+                {
+                    LogIngested(report.CallsAdded, report.FilesRead);
+                    Ingested?.Invoke(report);
+                }
+
+                foreach (var problem in report.Problems)
+                {
+                    LogProblem(problem);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                LogFailed(e.Message);
+            }
+
+            // Until the next sweep, or a change (then a short pause, so a burst of writes is one run).
+            try
+            {
+                if (await _changed.WaitAsync(Sweep, stoppingToken))
+                {
+                    await Task.Delay(Debounce, TimeProvider.System, stoppingToken); // wall-clock: it paces file events
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Watch(string home)
+    {
+        foreach (var dir in new[] { "sessions", "archived_sessions" }.Select(d => Path.Combine(home, d)).Where(Directory.Exists))
+        {
+            var watcher = new FileSystemWatcher(dir, "rollout-*.jsonl")
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            };
+            watcher.Changed += (_, _) => Signal();
+            watcher.Created += (_, _) => Signal();
+            watcher.Renamed += (_, _) => Signal();
+            watcher.Deleted += (_, _) => Signal();
+            watcher.EnableRaisingEvents = true;
+            _watchers.Add(watcher);
+        }
+    }
+
+    private void Signal()
+    {
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another change got there first: one run covers both.
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        foreach (var w in _watchers)
+        {
+            w.Dispose();
+        }
+
+        _changed.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Codex session logs: {Calls} new call(s) from {Files} file(s)")]
+    private partial void LogIngested(int calls, int files);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Codex session logs: {Problem}")]
+    private partial void LogProblem(string problem);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Codex session logs could not be ingested: {Reason}")]
+    private partial void LogFailed(string reason);
+}
