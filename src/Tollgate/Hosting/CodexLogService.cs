@@ -24,9 +24,6 @@ internal sealed partial class CodexLogService(
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly List<FileSystemWatcher> _watchers = [];
 
-    /// <summary>Raised after each run that added something (for tests and, later, the live views).</summary>
-    public event Action<IngestReport>? Ingested;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         IReadOnlyList<string> homes;
@@ -53,7 +50,6 @@ internal sealed partial class CodexLogService(
                 if (report.CallsAdded > 0 || report.FilesRestarted > 0)
                 {
                     LogIngested(report.CallsAdded, report.FilesRead);
-                    Ingested?.Invoke(report);
                 }
 
                 foreach (var problem in report.Problems)
