@@ -70,48 +70,47 @@ public sealed record HealthSnapshot(
 /// <summary>
 /// Health of one account: cooldown from 429s (with an early re-probe), a circuit breaker on
 /// 5xx and connection failures (Polly's, driven by the reports), "needs attention" on 401/403,
-/// and exhaustion from its own metered usage against its limits or from upstream rate-limit
-/// headers. Thread-safe; selection reads plain fields, reports take a lock.
+/// and exhaustion from its own metered usage against its limits, from upstream rate-limit
+/// headers or from a quota provider. Every piece of state is an immutable value published
+/// with one atomic write, so the request path (selection and reports) never takes a lock;
+/// only the usage writer and the snapshot for display serialise on one.
 /// </summary>
 public sealed class AccountHealth
 {
     private readonly TimeProvider _time;
     private readonly RoutingOptions _options;
-    private Accounts.AccountLimits _limits;
     private readonly ResiliencePipeline<AttemptResult> _breaker;
-    private readonly Lock _lock = new();
+    private readonly Lock _usageLock = new(); // writers of _usage only: the usage writer and display
 
-    private long _cooldownUntil;     // UTC ticks; 0 = none
-    private long _cooldownSetAt;     // UTC ticks when it was set: a clock that jumps back before it ends the cooldown
-    private long _earlyProbeAt;      // UTC ticks; 0 = none
+    private Cooldown? _cooldown;
+    private string? _attention;
+    private Share? _upstream;   // x-ratelimit-*, x-codex-*
+    private Share? _quota;      // a quota provider's reading
+    private Usage _usage;
     private long _breakerOpenUntil;  // UTC ticks; 0 = closed
     private bool _breakerHalfOpen;
     private int _probeInFlight;
-    private string? _attention;
-    private string? _cooldownReason;
-
-    // Usage in the current limit periods.
-    private int _dayKey, _monthKey;
-    private long _dayEnd;            // UTC ticks when the current day (in the limits' zone) ends; 0 = not computed
-    private long _monthEnd;
-    private long _tokensToday, _tokensMonth;
-    private decimal _usdToday, _usdMonth;
-    private double _limitUtilization;
-
-    // Upstream-reported use (x-ratelimit-*, x-codex-*): a share and when it stops applying.
-    private double _upstreamUtilization;
-    private long _upstreamUntil;
     private long _lastMoveAt;
 
-    // A quota provider's figure (share of a budget) and until when it holds.
-    private double _quotaUtilization;
-    private long _quotaUntil;
+    /// <summary>A cooldown after a 429, with when it was set: a clock that jumps back before that ends it.</summary>
+    private sealed record Cooldown(long Until, long SetAt, long EarlyProbeAt, string Reason);
+
+    /// <summary>A share of some budget used, valid until a time.</summary>
+    private sealed record Share(double Value, long Until);
+
+    /// <summary>
+    /// Metered usage in the current limit periods and what it means against the limits. The
+    /// period ends let a reader see a rolled-over day or month without rewriting anything.
+    /// </summary>
+    private sealed record Usage(
+        Accounts.AccountLimits Limits, int DayKey, int MonthKey, long DayEnd, long MonthEnd,
+        long TokensToday, long TokensMonth, decimal UsdToday, decimal UsdMonth, double Daily, double Monthly);
 
     public AccountHealth(TimeProvider time, RoutingOptions options, Accounts.AccountLimits limits)
     {
         _time = time;
         _options = options;
-        _limits = limits;
+        _usage = new Usage(limits, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         _breaker = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = time }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
             {
@@ -142,27 +141,19 @@ public sealed class AccountHealth
     }
 
     /// <summary>Marks the account as needing the user's attention (bad credential, vault entry that does not decrypt, unset env var).</summary>
-    public void NeedsAttention(string reason)
-    {
-        lock (_lock)
-        {
-            _attention = reason;
-        }
-    }
-
-    public string? Attention => Volatile.Read(ref _attention);
+    public void NeedsAttention(string reason) => Volatile.Write(ref _attention, reason);
 
     /// <summary>Applies changed account settings; a changed credential clears "needs attention".</summary>
     internal void Update(Accounts.AccountLimits limits, bool credentialChanged)
     {
-        lock (_lock)
+        lock (_usageLock)
         {
-            _limits = limits;
-            _limitUtilization = ComputeLimitUtilization();
-            if (credentialChanged)
-            {
-                _attention = null;
-            }
+            Volatile.Write(ref _usage, Rated(_usage with { Limits = limits }));
+        }
+
+        if (credentialChanged)
+        {
+            Volatile.Write(ref _attention, null);
         }
     }
 
@@ -172,7 +163,7 @@ public sealed class AccountHealth
     internal Usability Check(long nowTicks, out double utilization)
     {
         utilization = 0;
-        if (_attention is not null)
+        if (Volatile.Read(ref _attention) is not null)
         {
             return Usability.Unusable;
         }
@@ -185,11 +176,9 @@ public sealed class AccountHealth
         }
 
         utilization = Utilization(nowTicks);
-        var cooldown = Volatile.Read(ref _cooldownUntil);
-        if (cooldown != 0 && nowTicks < cooldown && nowTicks >= Volatile.Read(ref _cooldownSetAt))
+        if (Volatile.Read(ref _cooldown) is { } c && nowTicks < c.Until && nowTicks >= c.SetAt)
         {
-            var probeAt = Volatile.Read(ref _earlyProbeAt);
-            return probeAt != 0 && nowTicks >= probeAt && Volatile.Read(ref _probeInFlight) == 0 ? Usability.Probe : Usability.FallbackOnly;
+            return c.EarlyProbeAt != 0 && nowTicks >= c.EarlyProbeAt && Volatile.Read(ref _probeInFlight) == 0 ? Usability.Probe : Usability.FallbackOnly;
         }
 
         return utilization >= 1.0 ? Usability.FallbackOnly : Usability.Usable;
@@ -200,25 +189,14 @@ public sealed class AccountHealth
     /// <summary>Claims the single probe slot; false when another request holds it.</summary>
     internal bool TryBeginProbe() => Interlocked.CompareExchange(ref _probeInFlight, 1, 0) == 0;
 
-    /// <summary>The share of the tightest limit used (own metering or upstream headers); 0 without limits.</summary>
+    /// <summary>The share of the tightest limit used (own metering, upstream headers, quota provider); 0 without limits.</summary>
     public double Utilization(long nowTicks)
     {
-        var upstream = nowTicks < Volatile.Read(ref _upstreamUntil) ? _upstreamUtilization : 0;
-        if (nowTicks < Volatile.Read(ref _quotaUntil) && _quotaUtilization > upstream)
-        {
-            upstream = _quotaUtilization;
-        }
-
-        if (nowTicks >= Volatile.Read(ref _dayEnd))
-        {
-            lock (_lock)
-            {
-                RollPeriodsLocked(nowTicks);
-            }
-        }
-
-        var own = _limitUtilization;
-        return own >= upstream ? own : upstream;
+        var usage = Volatile.Read(ref _usage);
+        var own = nowTicks >= usage.MonthEnd ? 0 : nowTicks >= usage.DayEnd ? usage.Monthly : Math.Max(usage.Daily, usage.Monthly);
+        var upstream = Volatile.Read(ref _upstream) is { } u && nowTicks < u.Until ? u.Value : 0;
+        var quota = Volatile.Read(ref _quota) is { } q && nowTicks < q.Until ? q.Value : 0;
+        return Math.Max(own, Math.Max(upstream, quota));
     }
 
     /// <summary>Records what an attempt showed about the account.</summary>
@@ -226,65 +204,53 @@ public sealed class AccountHealth
     {
         var now = _time.GetUtcNow();
         Interlocked.Exchange(ref _probeInFlight, 0);
-        lock (_lock)
+        switch (report.Result)
         {
-            switch (report.Result)
-            {
-                case AttemptResult.RateLimited:
-                    var until = report.ResetsAt ?? now.Add(report.RetryAfter ?? _options.DefaultCooldown);
-                    if (until <= now)
-                    {
-                        until = now.Add(_options.DefaultCooldown);
-                    }
+            case AttemptResult.RateLimited:
+                var until = report.ResetsAt ?? now.Add(report.RetryAfter ?? _options.DefaultCooldown);
+                if (until <= now)
+                {
+                    until = now.Add(_options.DefaultCooldown);
+                }
 
-                    _cooldownUntil = until.UtcTicks;
-                    _cooldownSetAt = now.UtcTicks;
-                    _cooldownReason = report.Detail ?? "rate limited (429)";
-                    _earlyProbeAt = until - now > _options.EarlyProbeAfter ? now.Add(_options.EarlyProbeAfter).UtcTicks : 0;
-                    break;
-                case AttemptResult.AuthFailure:
-                    _attention = report.Detail ?? "the upstream refused the credential (401/403)";
-                    break;
-                case AttemptResult.Success:
-                    _cooldownUntil = 0;
-                    _earlyProbeAt = 0;
-                    _cooldownReason = null;
-                    break;
-            }
+                var earlyProbe = until - now > _options.EarlyProbeAfter ? now.Add(_options.EarlyProbeAfter).UtcTicks : 0;
+                Volatile.Write(ref _cooldown, new Cooldown(until.UtcTicks, now.UtcTicks, earlyProbe, report.Detail ?? "rate limited (429)"));
+                return; // the breaker counts server health, not quota
+            case AttemptResult.AuthFailure:
+                Volatile.Write(ref _attention, report.Detail ?? "the upstream refused the credential (401/403)");
+                return;
+            case AttemptResult.Success when Volatile.Read(ref _cooldown) is not null:
+                Volatile.Write(ref _cooldown, null);
+                break;
         }
 
-        if (report.Result is not (AttemptResult.RateLimited or AttemptResult.AuthFailure))
+        try
         {
-            try
-            {
-                _breaker.Execute(static r => r, report.Result);
-            }
-            catch (BrokenCircuitException)
-            {
-                // Started before the breaker opened; its result no longer counts.
-            }
+            _breaker.Execute(static r => r, report.Result);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Started before the breaker opened; its result no longer counts.
         }
     }
 
-    /// <summary>Adds metered usage to the current day and month (in the limits' time zone).</summary>
+    /// <summary>Adds metered usage to the current day and month (in the limits' time zone). Called by the usage writer, not on the request path.</summary>
     public void RecordUsage(DateTimeOffset time, long tokens, decimal? usd)
     {
         var (day, month) = PeriodKeys(time.UtcTicks);
-        lock (_lock)
+        lock (_usageLock)
         {
-            RollPeriodsLocked(_time.GetUtcNow().UtcTicks);
-            if (month == _monthKey)
+            var u = Rolled(_usage, _time.GetUtcNow().UtcTicks);
+            if (month == u.MonthKey)
             {
-                _tokensMonth += tokens;
-                _usdMonth += usd ?? 0;
-                if (day == _dayKey)
+                u = u with { TokensMonth = u.TokensMonth + tokens, UsdMonth = u.UsdMonth + (usd ?? 0) };
+                if (day == u.DayKey)
                 {
-                    _tokensToday += tokens;
-                    _usdToday += usd ?? 0;
+                    u = u with { TokensToday = u.TokensToday + tokens, UsdToday = u.UsdToday + (usd ?? 0) };
                 }
             }
 
-            _limitUtilization = ComputeLimitUtilization();
+            Volatile.Write(ref _usage, Rated(u));
         }
     }
 
@@ -301,23 +267,16 @@ public sealed class AccountHealth
 
         foreach (var w in snapshot.Windows)
         {
-            if (w.UsedPercent is { } p && w.ResetsAt is { } reset && reset > snapshot.Time)
+            if (w.UsedPercent is { } p && w.ResetsAt is { } reset && reset > snapshot.Time && p / 100 >= used)
             {
-                if (p / 100 >= used)
-                {
-                    used = p / 100;
-                    until = reset;
-                }
+                used = p / 100;
+                until = reset;
             }
         }
 
         if (until > snapshot.Time)
         {
-            lock (_lock)
-            {
-                _upstreamUtilization = used;
-                _upstreamUntil = until.UtcTicks;
-            }
+            Volatile.Write(ref _upstream, new Share(used, until.UtcTicks));
         }
 
         void Consider(long? limit, long? remaining, TimeSpan? reset)
@@ -335,124 +294,126 @@ public sealed class AccountHealth
     }
 
     /// <summary>A quota provider's reading: the share of its budget used, valid until <paramref name="until"/>.</summary>
-    public void ObserveQuota(double share, DateTimeOffset until)
-    {
-        lock (_lock)
-        {
-            _quotaUtilization = share;
-            _quotaUntil = until.UtcTicks;
-        }
-    }
+    public void ObserveQuota(double share, DateTimeOffset until) => Volatile.Write(ref _quota, new Share(share, until.UtcTicks));
 
     /// <summary>The lookup failed: the quota is unknown, which never counts against the account.</summary>
-    public void ForgetQuota()
-    {
-        lock (_lock)
-        {
-            _quotaUntil = 0;
-        }
-    }
+    public void ForgetQuota() => Volatile.Write(ref _quota, null);
 
     internal void NoteMove() => Volatile.Write(ref _lastMoveAt, _time.GetUtcNow().UtcTicks);
 
     public HealthSnapshot Snapshot(bool enabled)
     {
-        var now = _time.GetUtcNow();
-        var ticks = now.UtcTicks;
+        var ticks = _time.GetUtcNow().UtcTicks;
         var utilization = Utilization(ticks);
-        lock (_lock)
+        var usage = CurrentUsage(ticks);
+        var breaker = Volatile.Read(ref _breakerOpenUntil);
+        var cooldown = Volatile.Read(ref _cooldown);
+        var (state, until, reason) = (enabled, Volatile.Read(ref _attention)) switch
         {
-            var (state, until, reason) = (enabled, _attention, _breakerOpenUntil, _cooldownUntil) switch
-            {
-                (false, _, _, _) => (HealthState.Disabled, (long?)null, (string?)null),
-                (_, { } a, _, _) => (HealthState.NeedsAttention, null, a),
-                (_, _, var b, _) when b != 0 => (HealthState.BreakerOpen, b, _breakerHalfOpen || ticks >= b ? "half-open: the next request probes it" : "server errors or connection failures"),
-                (_, _, _, var c) when c != 0 && ticks < c => (HealthState.Cooldown, c, _cooldownReason),
-                _ when utilization >= 1.0 => (HealthState.Exhausted, MonthlyLimitReached() ? _monthEnd : _dayEnd, "over its limits"),
-                _ => (HealthState.Ok, null, null),
-            };
-            return new HealthSnapshot(
-                state,
-                until is { } u ? new DateTimeOffset(u, TimeSpan.Zero) : null,
-                reason,
-                utilization,
-                _tokensToday,
-                _tokensMonth,
-                _usdToday,
-                _usdMonth,
-                _lastMoveAt == 0 ? null : new DateTimeOffset(_lastMoveAt, TimeSpan.Zero));
-        }
-    }
-
-    private void RollPeriodsLocked(long nowTicks)
-    {
-        if (nowTicks < _dayEnd && nowTicks >= _dayEnd - TimeSpan.TicksPerDay - TimeSpan.TicksPerHour)
-        {
-            return; // still the same day (the window check also catches a clock that jumped back)
-        }
-
-        var (day, month) = PeriodKeys(nowTicks);
-        (_dayEnd, _monthEnd) = PeriodEnds(nowTicks);
-        if (month != _monthKey)
-        {
-            _monthKey = month;
-            _tokensMonth = 0;
-            _usdMonth = 0;
-        }
-
-        if (day != _dayKey)
-        {
-            _dayKey = day;
-            _tokensToday = 0;
-            _usdToday = 0;
-        }
-
-        _limitUtilization = ComputeLimitUtilization();
-    }
-
-    private double ComputeLimitUtilization()
-    {
-        double u = 0;
-        if (_limits.DailyTokens is > 0 and var dt)
-        {
-            u = Math.Max(u, (double)_tokensToday / dt);
-        }
-
-        if (_limits.MonthlyTokens is > 0 and var mt)
-        {
-            u = Math.Max(u, (double)_tokensMonth / mt);
-        }
-
-        if (_limits.DailyUsd is > 0 and var du)
-        {
-            u = Math.Max(u, (double)(_usdToday / du));
-        }
-
-        if (_limits.MonthlyUsd is > 0 and var mu)
-        {
-            u = Math.Max(u, (double)(_usdMonth / mu));
-        }
-
-        return u;
+            (false, _) => (HealthState.Disabled, (long?)null, (string?)null),
+            (_, { } a) => (HealthState.NeedsAttention, null, a),
+            _ when breaker != 0 => (HealthState.BreakerOpen, breaker, _breakerHalfOpen || ticks >= breaker ? "half-open: the next request probes it" : "server errors or connection failures"),
+            _ when cooldown is { } c && ticks < c.Until && ticks >= c.SetAt => (HealthState.Cooldown, c.Until, c.Reason),
+            _ when utilization >= 1.0 => (HealthState.Exhausted, usage.Monthly >= 1.0 ? usage.MonthEnd : usage.DayEnd, "over its limits"),
+            _ => (HealthState.Ok, null, null),
+        };
+        var moved = Volatile.Read(ref _lastMoveAt);
+        return new HealthSnapshot(
+            state,
+            until is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
+            reason,
+            utilization,
+            usage.TokensToday,
+            usage.TokensMonth,
+            usage.UsdToday,
+            usage.UsdMonth,
+            moved == 0 ? null : new DateTimeOffset(moved, TimeSpan.Zero));
     }
 
     /// <summary>The name of the limit that is reached, for the 429 message; null when none is.</summary>
     public string? ReachedLimit()
     {
-        lock (_lock)
+        var ticks = _time.GetUtcNow().UtcTicks;
+        var u = CurrentUsage(ticks);
+        var limits = u.Limits;
+        return (limits.DailyTokens, limits.MonthlyTokens, limits.DailyUsd, limits.MonthlyUsd) switch
         {
-            RollPeriodsLocked(_time.GetUtcNow().UtcTicks);
-            return (_limits.DailyTokens, _limits.MonthlyTokens, _limits.DailyUsd, _limits.MonthlyUsd) switch
-            {
-                ({ } dt, _, _, _) when _tokensToday >= dt => $"daily token limit ({dt:N0})",
-                (_, { } mt, _, _) when _tokensMonth >= mt => $"monthly token limit ({mt:N0})",
-                (_, _, { } du, _) when _usdToday >= du => $"daily spend limit (${du})",
-                (_, _, _, { } mu) when _usdMonth >= mu => $"monthly spend limit (${mu})",
-                _ when _upstreamUtilization >= 1.0 && _time.GetUtcNow().UtcTicks < _upstreamUntil => "the upstream's rate limit",
-                _ when _quotaUtilization >= 1.0 && _time.GetUtcNow().UtcTicks < _quotaUntil => "quota (its budget is spent)",
-                _ => _cooldownUntil > _time.GetUtcNow().UtcTicks ? _cooldownReason : null,
-            };
+            ({ } dt, _, _, _) when u.TokensToday >= dt => $"daily token limit ({dt:N0})",
+            (_, { } mt, _, _) when u.TokensMonth >= mt => $"monthly token limit ({mt:N0})",
+            (_, _, { } du, _) when u.UsdToday >= du => $"daily spend limit (${du})",
+            (_, _, _, { } mu) when u.UsdMonth >= mu => $"monthly spend limit (${mu})",
+            _ when Volatile.Read(ref _upstream) is { Value: >= 1.0 } up && ticks < up.Until => "the upstream's rate limit",
+            _ when Volatile.Read(ref _quota) is { Value: >= 1.0 } q && ticks < q.Until => "quota (its budget is spent)",
+            _ => Volatile.Read(ref _cooldown) is { } c && ticks < c.Until ? c.Reason : null,
+        };
+    }
+
+    /// <summary>The usage as of now, with a day or month that has ended rolled over (published for the next reader).</summary>
+    private Usage CurrentUsage(long nowTicks)
+    {
+        var usage = Volatile.Read(ref _usage);
+        if (nowTicks < usage.DayEnd && nowTicks >= usage.DayEnd - TimeSpan.TicksPerDay - TimeSpan.TicksPerHour)
+        {
+            return usage;
         }
+
+        lock (_usageLock)
+        {
+            var rolled = Rated(Rolled(_usage, nowTicks));
+            Volatile.Write(ref _usage, rolled);
+            return rolled;
+        }
+    }
+
+    /// <summary>Counters moved to the periods of <paramref name="nowTicks"/>; a new day or month starts from zero. (A clock that jumped back also starts a new period.)</summary>
+    private Usage Rolled(Usage u, long nowTicks)
+    {
+        if (nowTicks < u.DayEnd && nowTicks >= u.DayEnd - TimeSpan.TicksPerDay - TimeSpan.TicksPerHour)
+        {
+            return u;
+        }
+
+        var (day, month) = PeriodKeys(nowTicks);
+        var (dayEnd, monthEnd) = PeriodEnds(nowTicks);
+        return u with
+        {
+            DayKey = day,
+            MonthKey = month,
+            DayEnd = dayEnd,
+            MonthEnd = monthEnd,
+            TokensToday = day == u.DayKey ? u.TokensToday : 0,
+            UsdToday = day == u.DayKey ? u.UsdToday : 0,
+            TokensMonth = month == u.MonthKey ? u.TokensMonth : 0,
+            UsdMonth = month == u.MonthKey ? u.UsdMonth : 0,
+        };
+    }
+
+    /// <summary>The daily and monthly shares of the tightest limit of each period.</summary>
+    private static Usage Rated(Usage u)
+    {
+        var l = u.Limits;
+        double daily = 0, monthly = 0;
+        if (l.DailyTokens is > 0 and var dt)
+        {
+            daily = Math.Max(daily, (double)u.TokensToday / dt);
+        }
+
+        if (l.DailyUsd is > 0 and var du)
+        {
+            daily = Math.Max(daily, (double)(u.UsdToday / du));
+        }
+
+        if (l.MonthlyTokens is > 0 and var mt)
+        {
+            monthly = Math.Max(monthly, (double)u.TokensMonth / mt);
+        }
+
+        if (l.MonthlyUsd is > 0 and var mu)
+        {
+            monthly = Math.Max(monthly, (double)(u.UsdMonth / mu));
+        }
+
+        return u with { Daily = daily, Monthly = monthly };
     }
 
     private (int Day, int Month) PeriodKeys(long utcTicks)
@@ -460,9 +421,6 @@ public sealed class AccountHealth
         var local = TimeZoneInfo.ConvertTime(new DateTimeOffset(utcTicks, TimeSpan.Zero), _options.LimitsTimeZone);
         return (local.Year * 400 + local.DayOfYear, local.Year * 12 + local.Month);
     }
-
-    private bool MonthlyLimitReached() =>
-        (_limits.MonthlyTokens is { } mt && _tokensMonth >= mt) || (_limits.MonthlyUsd is { } mu && _usdMonth >= mu);
 
     private (long DayEnd, long MonthEnd) PeriodEnds(long nowTicks)
     {

@@ -5,12 +5,14 @@ namespace Tollgate.Core.Routing;
 /// <summary>
 /// Conversation → account bindings with a sliding time-to-live. A conversation is named by
 /// whatever the client sends (Codex's session id or prompt cache key, a previous response id,
-/// Claude Code's session header). Bounded: expired entries are swept as new ones arrive.
+/// Claude Code's session header). Bounded: every 1024 bindings a background sweep drops the
+/// expired ones, and the oldest when still over capacity.
 /// </summary>
 internal sealed class AffinityTable(TimeProvider time, TimeSpan ttl, int capacity = 100_000)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private int _writes;
+    private int _sweeping;
 
     public bool TryGet(string key, out Guid account)
     {
@@ -37,15 +39,26 @@ internal sealed class AffinityTable(TimeProvider time, TimeSpan ttl, int capacit
             Volatile.Write(ref entry.ExpiresAt, expires);
         }
 
-        if (Interlocked.Increment(ref _writes) % 1024 == 0 || _entries.Count > capacity)
+        if (Interlocked.Increment(ref _writes) % 1024 == 0 && Interlocked.CompareExchange(ref _sweeping, 1, 0) == 0)
         {
-            Sweep();
+            // The sweep walks every binding: never on the request that happened to trigger it.
+            ThreadPool.UnsafeQueueUserWorkItem(static table => table.Sweep(), this, preferLocal: false);
         }
     }
 
-    public int Count => _entries.Count;
-
     private void Sweep()
+    {
+        try
+        {
+            SweepOnce();
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    private void SweepOnce()
     {
         var now = time.GetUtcNow().UtcTicks;
         foreach (var (key, e) in _entries)
