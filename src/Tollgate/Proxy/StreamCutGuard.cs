@@ -15,7 +15,11 @@ namespace Tollgate.Proxy;
 /// </summary>
 internal sealed class StreamCutGuard(HttpContent inner, CallMeter meter, CancellationToken clientAborted) : HttpContent
 {
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => throw new NotSupportedException();
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        await using var guarded = await CreateContentReadStreamAsync();
+        await guarded.CopyToAsync(stream);
+    }
 
     protected override bool TryComputeLength(out long length)
     {
@@ -107,21 +111,47 @@ internal sealed class StreamCutGuard(HttpContent inner, CallMeter meter, Cancell
             {
                 return await inner.ReadAsync(buffer, cancellationToken);
             }
-            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException && !clientAborted.IsCancellationRequested)
+            catch (Exception e) when (IsUpstreamCut(e))
             {
-                _ended = true;
-                meter.StreamCutReported = true;
-                _tail = ErrorEvent(meter.Route.Api, e is OperationCanceledException
-                    ? "Tollgate: the upstream stopped sending and the stream was abandoned; the response is incomplete."
-                    : "Tollgate: the upstream connection broke in the middle of the stream; the response is incomplete.");
-                return Drain(buffer.Span);
+                return EndWithError(e, buffer.Span);
             }
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+        public override int Read(Span<byte> buffer)
+        {
+            if (_ended)
+            {
+                return Drain(buffer);
+            }
+
+            try
+            {
+                return inner.Read(buffer);
+            }
+            catch (Exception e) when (IsUpstreamCut(e))
+            {
+                return EndWithError(e, buffer);
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        /// <summary>A failed read that is the upstream's doing (a client that went away is not: nothing more is sent to it).</summary>
+        private bool IsUpstreamCut(Exception e) =>
+            e is IOException or HttpRequestException or OperationCanceledException && !clientAborted.IsCancellationRequested;
+
+        private int EndWithError(Exception e, Span<byte> buffer)
+        {
+            _ended = true;
+            meter.StreamCutReported = true;
+            _tail = ErrorEvent(meter.Route.Api, e is OperationCanceledException
+                ? "Tollgate: the upstream stopped sending and the stream was abandoned; the response is incomplete."
+                : "Tollgate: the upstream connection broke in the middle of the stream; the response is incomplete.");
+            return Drain(buffer);
+        }
 
         private int Drain(Span<byte> buffer)
         {
