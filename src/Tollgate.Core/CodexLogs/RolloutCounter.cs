@@ -29,7 +29,11 @@ public sealed record RolloutState(
     string? Cwd,
     string? Originator,
     string? CliVersion,
-    long? ContextWindow);
+    long? ContextWindow)
+{
+    /// <summary>Before the first line of a file.</summary>
+    public static RolloutState Start { get; } = new(null, false, false, false, false, null, null, null, null, null, null, null);
+}
 
 /// <summary>What one rollout line was, for the ingestion report.</summary>
 public enum RolloutLineKind
@@ -51,43 +55,26 @@ public enum RolloutLineKind
 public sealed class RolloutCounter
 {
     private readonly string _fileThreadId;
-    private TokenUsage? _lastTotal;
-    private bool _inOwnSession;
-    private bool _sawParentMeta;
-    private bool _forked;
-    private bool _sawTotal;
+    private RolloutState _s;
 
     /// <param name="fileThreadId">The thread id in the file name (<c>rollout-&lt;start&gt;-&lt;thread-id&gt;.jsonl</c>), if it has one.</param>
-    public RolloutCounter(string? fileThreadId) => _fileThreadId = fileThreadId ?? "";
-
-    /// <summary>Continues a file from where an earlier run stopped.</summary>
-    public RolloutCounter(string? fileThreadId, RolloutState state)
-        : this(fileThreadId)
+    /// <param name="state">Where an earlier run stopped in this file; null to start from its beginning.</param>
+    public RolloutCounter(string? fileThreadId, RolloutState? state = null)
     {
-        _lastTotal = state.LastTotal;
-        _inOwnSession = state.InOwnSession;
-        _sawParentMeta = state.SawParentMeta;
-        _forked = state.Forked;
-        _sawTotal = state.SawTotal;
-        ThreadId = state.ThreadId;
-        Model = state.Model;
-        Effort = state.Effort;
-        Cwd = state.Cwd;
-        Originator = state.Originator;
-        CliVersion = state.CliVersion;
-        ContextWindow = state.ContextWindow;
+        _fileThreadId = fileThreadId ?? "";
+        _s = state ?? RolloutState.Start;
     }
 
     /// <summary>What carries over to the next line, saved with the file's cursor.</summary>
-    public RolloutState State => new(_lastTotal, _inOwnSession, _sawParentMeta, _forked, _sawTotal, ThreadId, Model, Effort, Cwd, Originator, CliVersion, ContextWindow);
+    public RolloutState State => _s;
 
-    public string? ThreadId { get; private set; }
-    public string? Model { get; private set; }
-    public string? Effort { get; private set; }
-    public string? Cwd { get; private set; }
-    public string? Originator { get; private set; }
-    public string? CliVersion { get; private set; }
-    public long? ContextWindow { get; private set; }
+    public string? ThreadId => _s.ThreadId;
+    public string? Model => _s.Model;
+    public string? Effort => _s.Effort;
+    public string? Cwd => _s.Cwd;
+    public string? Originator => _s.Originator;
+    public string? CliVersion => _s.CliVersion;
+    public long? ContextWindow => _s.ContextWindow;
 
     /// <summary>True when the line may matter: cheap byte markers, checked before any JSON parsing.</summary>
     public static bool MayMatter(ReadOnlySpan<byte> line) =>
@@ -108,7 +95,8 @@ public sealed class RolloutCounter
 
         try
         {
-            using var doc = JsonDocument.Parse(line.ToArray());
+            var reader = new Utf8JsonReader(line);
+            using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
             {
@@ -121,9 +109,12 @@ public sealed class RolloutCounter
                     ReadSessionMeta(payload);
                     return (RolloutLineKind.Skipped, null);
                 case "turn_context":
-                    Model = Str(payload, "model") ?? Model;
-                    Effort = Str(payload, "effort") ?? (payload.TryGetProperty("model", out _) ? null : Effort); // absent = the model's default effort
-                    Cwd = Str(payload, "cwd") ?? Cwd;
+                    _s = _s with
+                    {
+                        Model = Str(payload, "model") ?? _s.Model,
+                        Effort = Str(payload, "effort") ?? (payload.TryGetProperty("model", out _) ? null : _s.Effort), // absent = the model's default effort
+                        Cwd = Str(payload, "cwd") ?? _s.Cwd,
+                    };
                     return (RolloutLineKind.Skipped, null);
                 case "event_msg" when Str(payload, "type") == "token_count":
                     return ReadTokenCount(root, payload);
@@ -147,16 +138,20 @@ public sealed class RolloutCounter
 
         if (_fileThreadId.Length > 0 && !string.Equals(id, _fileThreadId, StringComparison.OrdinalIgnoreCase))
         {
-            _sawParentMeta |= !_inOwnSession; // a sub-agent file begins with its parent's meta; what follows, up to our own, is the parent's replay
+            // A sub-agent file begins with its parent's meta; what follows, up to our own, is the parent's replay.
+            _s = _s with { SawParentMeta = _s.SawParentMeta || !_s.InOwnSession };
             return;
         }
 
-        ThreadId = id;
-        _inOwnSession = true;
-        _forked |= Str(payload, "forked_from_id") is not null;
-        Cwd = Str(payload, "cwd") ?? Cwd;
-        Originator = Str(payload, "originator") ?? Originator;
-        CliVersion = Str(payload, "cli_version") ?? CliVersion;
+        _s = _s with
+        {
+            ThreadId = id,
+            InOwnSession = true,
+            Forked = _s.Forked || Str(payload, "forked_from_id") is not null,
+            Cwd = Str(payload, "cwd") ?? _s.Cwd,
+            Originator = Str(payload, "originator") ?? _s.Originator,
+            CliVersion = Str(payload, "cli_version") ?? _s.CliVersion,
+        };
     }
 
     private (RolloutLineKind, CodexCall?) ReadTokenCount(JsonElement root, JsonElement payload)
@@ -168,13 +163,13 @@ public sealed class RolloutCounter
 
         if (info.TryGetProperty("model_context_window", out var window) && window.TryGetInt64(out var w))
         {
-            ContextWindow = w;
+            _s = _s with { ContextWindow = w };
         }
 
-        if (_sawParentMeta && !_inOwnSession)
+        if (_s.SawParentMeta && !_s.InOwnSession)
         {
             // Replayed from the parent: keep its total as the baseline, count nothing.
-            _lastTotal = ReadUsage(info, "total_token_usage") ?? _lastTotal;
+            _s = _s with { LastTotal = ReadUsage(info, "total_token_usage") ?? _s.LastTotal };
             return (RolloutLineKind.Skipped, null);
         }
 
@@ -183,7 +178,7 @@ public sealed class RolloutCounter
         TokenUsage? counted;
         if (total is { } t)
         {
-            if (_lastTotal is { } previous)
+            if (_s.LastTotal is { } previous)
             {
                 if (t == previous)
                 {
@@ -192,7 +187,7 @@ public sealed class RolloutCounter
 
                 counted = Decreased(t, previous) ? last ?? t : Minus(t, previous); // a counter that went back restarted
             }
-            else if (_forked && !_sawTotal)
+            else if (_s.Forked && !_s.SawTotal)
             {
                 counted = last; // a fork's first total includes the parent's history; its own call is the last usage
             }
@@ -201,8 +196,7 @@ public sealed class RolloutCounter
                 counted = t;
             }
 
-            _lastTotal = t;
-            _sawTotal = true;
+            _s = _s with { LastTotal = t, SawTotal = true };
         }
         else
         {

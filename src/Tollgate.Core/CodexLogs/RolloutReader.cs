@@ -53,7 +53,7 @@ public static class RolloutReader
         var restarted = cursor is not null && (cursor.Identity != identity || size < cursor.Offset);
         var start = cursor is null || restarted ? 0 : cursor.Offset;
         var threadId = ThreadIdFromName(path);
-        var counter = start == 0 || cursor?.State is null ? new RolloutCounter(threadId) : new RolloutCounter(threadId, cursor.State);
+        var counter = new RolloutCounter(threadId, start == 0 ? null : cursor?.State);
         var calls = new List<CodexCall>();
         int malformed = 0, oversized = 0;
         stream.Position = start;
