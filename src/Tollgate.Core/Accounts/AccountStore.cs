@@ -114,7 +114,7 @@ public sealed class AccountStore(SqliteDatabase database, TimeProvider time)
     }
 
     private const string SelectSql = """
-        SELECT id AS Id, name AS Name, provider AS Provider, base_url AS BaseUrl, credential_cipher IS NOT NULL AS HasCipher,
+        SELECT id AS Id, name AS Name, provider AS Provider, base_url AS BaseUrl,
             credential_env AS CredentialEnv, key_fingerprint AS KeyFingerprint, organization AS Organization, project AS Project,
             extra_headers_json AS ExtraHeaders, models_json AS Models, model_map_json AS ModelMap, priority AS Priority, weight AS Weight,
             daily_token_limit AS DailyTokens, monthly_token_limit AS MonthlyTokens, daily_usd_limit_pusd AS DailyUsd,
@@ -162,7 +162,6 @@ public sealed class AccountStore(SqliteDatabase database, TimeProvider time)
         public string Name { get; init; } = "";
         public string Provider { get; init; } = "";
         public string BaseUrl { get; init; } = "";
-        public long HasCipher { get; init; }
         public string? CredentialEnv { get; init; }
         public string? KeyFingerprint { get; init; }
         public string? Organization { get; init; }

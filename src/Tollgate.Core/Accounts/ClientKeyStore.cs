@@ -22,8 +22,6 @@ public sealed class ClientKeyStore(SqliteDatabase database, TimeProvider time)
 {
     public const string Prefix = "tg-";
 
-    public static bool LooksLikeClientKey(ReadOnlySpan<char> value) => value.StartsWith(Prefix, StringComparison.Ordinal);
-
     public static byte[] Hash(ReadOnlySpan<char> key)
     {
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(key.Length, 256))];

@@ -31,7 +31,10 @@ public sealed class VaultService(SqliteDatabase database, VaultKeyOptions option
     public async Task<VaultHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await ReadHeaderAsync(connection, null, cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<HeaderRow>(new CommandDefinition(
+            "SELECT format_version AS FormatVersion, kdf AS Kdf, salt AS Salt, memory_kib AS MemoryKib, iterations AS Iterations, parallelism AS Parallelism, verifier AS Verifier, changed_ms AS ChangedMs FROM vault WHERE id = 1",
+            cancellationToken: cancellationToken));
+        return row is null ? null : FromRow(row);
     }
 
     /// <summary>Opens the vault, creating it (and <c>vault.key</c> when no passphrase is set) on first use.</summary>
@@ -211,17 +214,8 @@ public sealed class VaultService(SqliteDatabase database, VaultKeyOptions option
         return null;
     }
 
-    private static async Task<VaultHeader?> ReadHeaderAsync(SqliteConnection connection, SqliteTransaction? tx, CancellationToken cancellationToken)
+    private static VaultHeader FromRow(HeaderRow row)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<HeaderRow>(new CommandDefinition(
-            "SELECT format_version AS FormatVersion, kdf AS Kdf, salt AS Salt, memory_kib AS MemoryKib, iterations AS Iterations, parallelism AS Parallelism, verifier AS Verifier, changed_ms AS ChangedMs FROM vault WHERE id = 1",
-            transaction: tx,
-            cancellationToken: cancellationToken));
-        if (row is null)
-        {
-            return null;
-        }
-
         var kdf = row.Kdf switch
         {
             "argon2id" => VaultKdf.Argon2id,

@@ -64,7 +64,7 @@ internal sealed class ServeCommand : Command
                 CliContext.Error($"vault: {ex.Message}");
                 return ExitCodes.VaultUnavailable;
             }
-            catch (InvalidOperationException ex) when (ex.Message.StartsWith("listening beyond loopback", StringComparison.Ordinal))
+            catch (ListenRefusedException ex)
             {
                 CliContext.Error(ex.Message);
                 return ExitCodes.ListenRefused;

@@ -82,7 +82,7 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
         await ReloadAsync(initial: true, cancellationToken);
         if (_nonLoopback && (!Router.HasAccounts || _clientKeys.Count == 0))
         {
-            throw new InvalidOperationException(
+            throw new ListenRefusedException(
                 "listening beyond loopback needs at least one account and one client key, so that every client must authenticate; add them with 'tollgate accounts add' and 'tollgate keys create'");
         }
 
@@ -265,3 +265,6 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
     [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Reloading accounts failed, keeping the previous set: {Reason}")]
     private partial void LogReloadFailed(string reason);
 }
+
+/// <summary>The gateway may not listen where it was asked to; the message says what is missing.</summary>
+internal sealed class ListenRefusedException(string message) : Exception(message);
