@@ -26,6 +26,10 @@ internal sealed class AccountUpstream : IAsyncDisposable
     public FakeUpstream Fake { get; }
     public string Name { get; }
     public volatile UpstreamMode Mode;
+    private readonly TaskCompletionSource _cutReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets a <see cref="UpstreamMode.CutMidStream"/> answer cut its connection (the test has seen the first events).</summary>
+    public void ReleaseCut() => _cutReleased.TrySetResult();
 
     /// <summary>The key this account's upstream expects (test-only, not a real secret).</summary>
     public string Key => $"sk-test-{Name}-0000000000000000";
@@ -67,7 +71,7 @@ internal sealed class AccountUpstream : IAsyncDisposable
         if (Mode == UpstreamMode.CutMidStream)
         {
             await Wire.WriteSseAsync(ctx.Response, events.Take(4));
-            await Task.Delay(200);
+            await _cutReleased.Task.WaitAsync(TimeSpan.FromSeconds(20));
             ctx.Abort();
             return;
         }

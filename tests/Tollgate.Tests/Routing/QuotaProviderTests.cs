@@ -5,8 +5,6 @@ using System.Text.Json;
 using Tollgate.Core.Accounts;
 using Tollgate.Core.Quotas;
 using Tollgate.Core.Routing;
-using Tollgate.Core.Storage;
-using Tollgate.Core.Vault;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Routing;
@@ -16,18 +14,9 @@ public sealed class QuotaProviderTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<string> AddAsync(string dataDir, params (string Name, string BaseUrl, string Key, int Priority)[] accounts)
-    {
-        var db = new SqliteDatabase(Path.Combine(dataDir, "tollgate.db"));
-        await db.MigrateAsync(Ct);
-        var service = new AccountService(db, new VaultService(db, new VaultKeyOptions { KeyFilePath = Path.Combine(dataDir, "vault.key") }, TimeProvider.System), TimeProvider.System);
-        foreach (var (name, baseUrl, key, priority) in accounts)
-        {
-            await service.AddAsync(new Account { Id = Guid.CreateVersion7(), Name = name, Provider = ProviderKind.OpenAICompatible, BaseUrl = baseUrl, Priority = priority }, key, Ct);
-        }
-
-        return (await new ClientKeyStore(db, TimeProvider.System).CreateAsync("tests", null, Ct)).Secret;
-    }
+    private static Task<string> AddAsync(string dataDir, params (string Name, string BaseUrl, string Key, int Priority)[] accounts) =>
+        TestAccounts.AddWithClientKeyAsync(dataDir, accounts.Select(a =>
+            (new Account { Id = Guid.CreateVersion7(), Name = a.Name, Provider = ProviderKind.OpenAICompatible, BaseUrl = a.BaseUrl, Priority = a.Priority }, (string?)a.Key)).ToArray());
 
     private static async Task<string> ServedByAsync(HttpClient http, TestGateway gateway, string key)
     {
