@@ -92,7 +92,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
             await writeGate.WaitAsync(ct);
             try
             {
-                await store.ApplyCodexFileAsync(state, records, replace: result.Restarted, time.GetUtcNow(), ct);
+                await store.ApplyCodexFileAsync(state, new CodexFileFindings(records, result.Messages, result.RateLimits), replace: result.Restarted, time.GetUtcNow(), ct);
             }
             finally
             {

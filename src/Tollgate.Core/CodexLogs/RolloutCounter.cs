@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Tollgate.Core.RateLimits;
 using Tollgate.Core.Usage;
 
 namespace Tollgate.Core.CodexLogs;
@@ -33,6 +34,21 @@ public sealed record RolloutState(
 {
     /// <summary>Before the first line of a file.</summary>
     public static RolloutState Start { get; } = new(null, false, false, false, false, null, null, null, null, null, null, null);
+
+    /// <summary>The thread this one was forked from, if any.</summary>
+    public string? ForkedFrom { get; init; }
+
+    /// <summary>The first thing the user typed in this session, shortened for a list.</summary>
+    public string? FirstPrompt { get; init; }
+
+    /// <summary>When the session began (its own <c>session_meta</c>).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>The latest call or user message.</summary>
+    public DateTimeOffset? LastActivity { get; init; }
+
+    /// <summary>Input tokens of the latest call: how full the context window is.</summary>
+    public long? LastInputTokens { get; init; }
 }
 
 /// <summary>What one rollout line was, for the ingestion report.</summary>
@@ -41,6 +57,15 @@ public enum RolloutLineKind
     Skipped,
     Malformed,
     Call,
+    Message,
+}
+
+/// <summary>What one rollout line recorded: a model call, a message the user sent, the usage limits at that moment — or nothing.</summary>
+public readonly record struct RolloutLine(RolloutLineKind Kind, CodexCall? Call = null, DateTimeOffset? MessageAt = null, RateLimitSnapshot? RateLimits = null)
+{
+    public static RolloutLine Skipped => new(RolloutLineKind.Skipped);
+
+    public static RolloutLine Malformed => new(RolloutLineKind.Malformed);
 }
 
 /// <summary>
@@ -78,10 +103,11 @@ public sealed class RolloutCounter
 
     /// <summary>True when the line may matter: cheap byte markers, checked before any JSON parsing.</summary>
     public static bool MayMatter(ReadOnlySpan<byte> line) =>
-        line.IndexOf("token_count"u8) >= 0 || line.IndexOf("turn_context"u8) >= 0 || line.IndexOf("session_meta"u8) >= 0;
+        line.IndexOf("token_count"u8) >= 0 || line.IndexOf("turn_context"u8) >= 0 || line.IndexOf("session_meta"u8) >= 0
+        || line.IndexOf("user_message"u8) >= 0 || line.IndexOf("UserMessage"u8) >= 0;
 
-    /// <summary>Reads one line; returns the call it records, if any.</summary>
-    public (RolloutLineKind Kind, CodexCall? Call) Read(ReadOnlySpan<byte> line)
+    /// <summary>Reads one line; returns the call, user message or limits it records, if any.</summary>
+    public RolloutLine Read(ReadOnlySpan<byte> line)
     {
         if (line.Length > 0 && line[^1] == '\r')
         {
@@ -90,7 +116,7 @@ public sealed class RolloutCounter
 
         if (line.IsEmpty || !MayMatter(line))
         {
-            return (line.IsEmpty || line[0] == '{' ? RolloutLineKind.Skipped : RolloutLineKind.Malformed, null);
+            return line.IsEmpty || line[0] == '{' ? RolloutLine.Skipped : RolloutLine.Malformed;
         }
 
         try
@@ -100,14 +126,14 @@ public sealed class RolloutCounter
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || !root.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
             {
-                return (RolloutLineKind.Malformed, null);
+                return RolloutLine.Malformed;
             }
 
             switch (type.GetString())
             {
                 case "session_meta":
-                    ReadSessionMeta(payload);
-                    return (RolloutLineKind.Skipped, null);
+                    ReadSessionMeta(root, payload);
+                    return RolloutLine.Skipped;
                 case "turn_context":
                     _s = _s with
                     {
@@ -115,20 +141,74 @@ public sealed class RolloutCounter
                         Effort = Str(payload, "effort") ?? (payload.TryGetProperty("model", out _) ? null : _s.Effort), // absent = the model's default effort
                         Cwd = Str(payload, "cwd") ?? _s.Cwd,
                     };
-                    return (RolloutLineKind.Skipped, null);
-                case "event_msg" when Str(payload, "type") == "token_count":
-                    return ReadTokenCount(root, payload);
+                    return RolloutLine.Skipped;
+                case "event_msg":
+                    return Str(payload, "type") switch
+                    {
+                        "token_count" => ReadTokenCount(root, payload),
+                        "user_message" => ReadUserMessage(root, Str(payload, "message")),
+                        "item_completed" when payload.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.Object && Str(item, "type") == "UserMessage"
+                            => ReadUserMessage(root, ItemText(item)),
+                        _ => RolloutLine.Skipped,
+                    };
                 default:
-                    return (RolloutLineKind.Skipped, null);
+                    return RolloutLine.Skipped;
             }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
-            return (RolloutLineKind.Malformed, null);
+            return RolloutLine.Malformed;
         }
     }
 
-    private void ReadSessionMeta(JsonElement payload)
+    /// <summary>The longest first-prompt preview kept.</summary>
+    public const int PromptPreviewLength = 120;
+
+    private RolloutLine ReadUserMessage(JsonElement root, string? text)
+    {
+        if (_s.SawParentMeta && !_s.InOwnSession)
+        {
+            return RolloutLine.Skipped; // the parent's, replayed
+        }
+
+        var time = ReadTime(root) ?? throw new FormatException("no timestamp");
+        _s = _s with { FirstPrompt = _s.FirstPrompt ?? Preview(text), LastActivity = Later(_s.LastActivity, time) };
+        return new RolloutLine(RolloutLineKind.Message, MessageAt: time);
+    }
+
+    private static string? ItemText(JsonElement item)
+    {
+        if (!item.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var part in content.EnumerateArray())
+        {
+            if (part.ValueKind == JsonValueKind.Object && Str(part, "text") is { } text)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One line of at most <see cref="PromptPreviewLength"/> characters, whitespace collapsed.</summary>
+    internal static string? Preview(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var collapsed = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return collapsed.Length <= PromptPreviewLength ? collapsed : collapsed[..(PromptPreviewLength - 1)] + "…";
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+
+    private void ReadSessionMeta(JsonElement root, JsonElement payload)
     {
         var id = Str(payload, "id") ?? Str(payload, "session_id");
         if (id is null)
@@ -148,17 +228,21 @@ public sealed class RolloutCounter
             ThreadId = id,
             InOwnSession = true,
             Forked = _s.Forked || Str(payload, "forked_from_id") is not null,
+            ForkedFrom = Str(payload, "forked_from_id") ?? _s.ForkedFrom,
             Cwd = Str(payload, "cwd") ?? _s.Cwd,
             Originator = Str(payload, "originator") ?? _s.Originator,
             CliVersion = Str(payload, "cli_version") ?? _s.CliVersion,
+            StartedAt = _s.StartedAt ?? ReadTime(root),
         };
     }
 
-    private (RolloutLineKind, CodexCall?) ReadTokenCount(JsonElement root, JsonElement payload)
+    private RolloutLine ReadTokenCount(JsonElement root, JsonElement payload)
     {
+        var replayed = _s.SawParentMeta && !_s.InOwnSession;
+        var limits = replayed ? null : ReadRateLimits(root, payload);
         if (!payload.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
         {
-            return (RolloutLineKind.Skipped, null); // a rate-limit-only snapshot
+            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits); // a rate-limit-only snapshot
         }
 
         if (info.TryGetProperty("model_context_window", out var window) && window.TryGetInt64(out var w))
@@ -166,11 +250,11 @@ public sealed class RolloutCounter
             _s = _s with { ContextWindow = w };
         }
 
-        if (_s.SawParentMeta && !_s.InOwnSession)
+        if (replayed)
         {
             // Replayed from the parent: keep its total as the baseline, count nothing.
             _s = _s with { LastTotal = ReadUsage(info, "total_token_usage") ?? _s.LastTotal };
-            return (RolloutLineKind.Skipped, null);
+            return RolloutLine.Skipped;
         }
 
         var total = ReadUsage(info, "total_token_usage");
@@ -182,7 +266,7 @@ public sealed class RolloutCounter
             {
                 if (t == previous)
                 {
-                    return (RolloutLineKind.Skipped, null); // re-emitted snapshot
+                    return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits); // re-emitted snapshot
                 }
 
                 counted = Decreased(t, previous) ? last ?? t : Minus(t, previous); // a counter that went back restarted
@@ -205,12 +289,55 @@ public sealed class RolloutCounter
 
         if (counted is not { } usage || usage.TotalTokens <= 0)
         {
-            return (RolloutLineKind.Skipped, null);
+            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits);
         }
 
         var time = ReadTime(root) ?? throw new FormatException("no timestamp");
-        return (RolloutLineKind.Call, new CodexCall(time, ThreadId ?? _fileThreadId, Model ?? Str(info, "model"), Model is null, Effort, usage, ContextWindow, Cwd));
+        _s = _s with { LastActivity = Later(_s.LastActivity, time), LastInputTokens = (last ?? usage).InputTokens };
+        return new RolloutLine(
+            RolloutLineKind.Call,
+            new CodexCall(time, ThreadId ?? _fileThreadId, Model ?? Str(info, "model"), Model is null, Effort, usage, ContextWindow, Cwd),
+            RateLimits: limits);
     }
+
+    /// <summary>
+    /// The usage limits a <c>token_count</c> carries: <c>rate_limits{primary, secondary, plan_type}</c>
+    /// (windows with <c>used_percent</c>, <c>window_minutes</c>, <c>resets_at</c> or
+    /// <c>resets_in_seconds</c>), or the older flat <c>primary_used_percent</c>,
+    /// <c>primary_window_minutes</c>, <c>primary_reset_after_seconds</c>. Relative resets count
+    /// from the line's own timestamp.
+    /// </summary>
+    private static RateLimitSnapshot? ReadRateLimits(JsonElement root, JsonElement payload)
+    {
+        if (!payload.TryGetProperty("rate_limits", out var limits) || limits.ValueKind != JsonValueKind.Object || ReadTime(root) is not { } time)
+        {
+            return null;
+        }
+
+        if (limits.TryGetProperty("primary_used_percent", out _) || limits.TryGetProperty("primary_window_minutes", out _))
+        {
+            var windows = new List<RateLimitWindow>();
+            foreach (var slot in (ReadOnlySpan<string>)["primary", "secondary"])
+            {
+                var used = Double(limits, slot + "_used_percent");
+                var minutes = Long(limits, slot + "_window_minutes");
+                if (used is null && minutes is null)
+                {
+                    continue;
+                }
+
+                var after = Double(limits, slot + "_reset_after_seconds") ?? Double(limits, slot + "_resets_in_seconds");
+                windows.Add(new RateLimitWindow("codex", slot, used, (int?)minutes, after is { } s ? time.AddSeconds(s) : null));
+            }
+
+            return windows.Count == 0 ? null : new RateLimitSnapshot { Time = time, PlanType = Str(limits, "plan_type"), Windows = windows };
+        }
+
+        return RateLimitEvent.Read(payload, time);
+    }
+
+    private static double? Double(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     private static bool Decreased(TokenUsage now, TokenUsage before) =>
         now.InputTokens < before.InputTokens || now.OutputTokens < before.OutputTokens || now.CachedInputTokens < before.CachedInputTokens;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Tollgate.Core.RateLimits;
 
 namespace Tollgate.Core.CodexLogs;
 
@@ -8,8 +9,18 @@ namespace Tollgate.Core.CodexLogs;
 public sealed record RolloutCursor(long Offset, long Size, DateTimeOffset ModifiedAt, string Identity, RolloutState? State);
 
 /// <summary>What one incremental read of a file produced.</summary>
+/// <param name="Messages">When the user sent a message, in file order.</param>
+/// <param name="RateLimits">The latest usage-limit snapshot read, if any (older ones are superseded).</param>
 /// <param name="Restarted">The file was truncated or rewritten since the cursor: it was read from the start, and what was counted from it before must be replaced.</param>
-public sealed record RolloutRead(IReadOnlyList<CodexCall> Calls, RolloutCursor Cursor, int MalformedLines, int OversizedLines, bool Restarted, bool Unchanged);
+public sealed record RolloutRead(
+    IReadOnlyList<CodexCall> Calls,
+    IReadOnlyList<DateTimeOffset> Messages,
+    RateLimitSnapshot? RateLimits,
+    RolloutCursor Cursor,
+    int MalformedLines,
+    int OversizedLines,
+    bool Restarted,
+    bool Unchanged);
 
 /// <summary>
 /// Reads only what was appended to a rollout file since its cursor, line by line through a
@@ -47,7 +58,7 @@ public static class RolloutReader
         var identity = Identity(stream);
         if (cursor is not null && cursor.Identity == identity && cursor.Size == size && cursor.ModifiedAt == modified)
         {
-            return new RolloutRead([], cursor, 0, 0, Restarted: false, Unchanged: true);
+            return new RolloutRead([], [], null, cursor, 0, 0, Restarted: false, Unchanged: true);
         }
 
         var restarted = cursor is not null && (cursor.Identity != identity || size < cursor.Offset);
@@ -55,6 +66,8 @@ public static class RolloutReader
         var threadId = ThreadIdFromName(path);
         var counter = new RolloutCounter(threadId, start == 0 ? null : cursor?.State);
         var calls = new List<CodexCall>();
+        var messages = new List<DateTimeOffset>();
+        RateLimitSnapshot? limits = null;
         int malformed = 0, oversized = 0;
         stream.Position = start;
         var offset = start;
@@ -102,12 +115,19 @@ public static class RolloutReader
                     }
                     else
                     {
-                        var (kind, call) = counter.Read(line);
-                        malformed += kind == RolloutLineKind.Malformed ? 1 : 0;
-                        if (call is not null)
+                        var read = counter.Read(line);
+                        malformed += read.Kind == RolloutLineKind.Malformed ? 1 : 0;
+                        if (read.Call is not null)
                         {
-                            calls.Add(call);
+                            calls.Add(read.Call);
                         }
+
+                        if (read.MessageAt is { } sent)
+                        {
+                            messages.Add(sent);
+                        }
+
+                        limits = read.RateLimits ?? limits;
                     }
 
                     consumed += newline + 1;
@@ -128,7 +148,7 @@ public static class RolloutReader
             offset += filled; // still inside the long line: resume after what was skipped
         }
 
-        return new RolloutRead(calls, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+        return new RolloutRead(calls, messages, limits, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
     }
 
     /// <summary>A hash of the first line (at most 4 KiB): a rewritten file starts with another <c>session_meta</c>.</summary>

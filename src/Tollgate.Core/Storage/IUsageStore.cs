@@ -16,7 +16,13 @@ public interface IUsageStore
 
     /// <summary>Records in a time range (inclusive start, exclusive end), oldest first.</summary>
     IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Totals per local day and model in a time zone, between two instants (null = open), from the summaries.</summary>
+    Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken);
+
+    /// <summary>Totals per session, source and model, for sessions whose last activity is in the range.</summary>
+    Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
 }
 
-/// <summary>A time range and source filter; null bounds are open.</summary>
-public sealed record UsageQuery(DateTimeOffset? From = null, DateTimeOffset? Until = null, string? Source = null);
+/// <summary>A time range and source filter; null bounds are open. Records counted elsewhere (<see cref="UsageRecord.DuplicateOf"/>) are left out unless asked for.</summary>
+public sealed record UsageQuery(DateTimeOffset? From = null, DateTimeOffset? Until = null, string? Source = null, bool IncludeDuplicates = false);

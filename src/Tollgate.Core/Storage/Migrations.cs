@@ -144,5 +144,90 @@ internal static class Migrations
             added_ms INTEGER NOT NULL
         );
         """,
+        """
+        CREATE TABLE usage_buckets (
+            bucket INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            model TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            cost_pusd INTEGER NOT NULL,
+            unpriced_requests INTEGER NOT NULL,
+            unknown_usage_requests INTEGER NOT NULL,
+            PRIMARY KEY (bucket, source, model)
+        ) WITHOUT ROWID;
+        INSERT INTO usage_buckets
+        SELECT time_ms / 900000, source, COALESCE(model, ''), COUNT(*),
+            SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(cached_input_tokens, 0)), SUM(COALESCE(cache_write_tokens, 0)),
+            SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), SUM(COALESCE(cost_pusd, 0)),
+            SUM(CASE WHEN (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) AND cost_pusd IS NULL THEN 1 ELSE 0 END),
+            SUM(CASE WHEN usage_state = 'Unknown' THEN 1 ELSE 0 END)
+        FROM usage_records GROUP BY 1, 2, 3;
+        DROP TABLE daily_summary;
+
+        CREATE TABLE session_summary (
+            session_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            model TEXT NOT NULL,
+            first_ms INTEGER NOT NULL,
+            last_ms INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            cost_pusd INTEGER NOT NULL,
+            unpriced_requests INTEGER NOT NULL,
+            unknown_usage_requests INTEGER NOT NULL,
+            PRIMARY KEY (session_id, source, model)
+        ) WITHOUT ROWID;
+        INSERT INTO session_summary
+        SELECT session_id, source, COALESCE(model, ''), MIN(time_ms), MAX(time_ms), COUNT(*),
+            SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(cached_input_tokens, 0)), SUM(COALESCE(cache_write_tokens, 0)),
+            SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), SUM(COALESCE(cost_pusd, 0)),
+            SUM(CASE WHEN (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) AND cost_pusd IS NULL THEN 1 ELSE 0 END),
+            SUM(CASE WHEN usage_state = 'Unknown' THEN 1 ELSE 0 END)
+        FROM usage_records WHERE session_id IS NOT NULL GROUP BY 1, 2, 3;
+        CREATE INDEX ix_session_summary_last ON session_summary(last_ms);
+
+        ALTER TABLE usage_records ADD COLUMN duplicate_of TEXT;
+        CREATE INDEX ix_usage_records_duplicate_of ON usage_records(duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+        ALTER TABLE rate_limit_snapshots ADD COLUMN source_file TEXT;
+        CREATE INDEX ix_rate_limit_snapshots_source_file ON rate_limit_snapshots(source_file) WHERE source_file IS NOT NULL;
+
+        CREATE TABLE codex_sessions (
+            id TEXT PRIMARY KEY,
+            home TEXT NOT NULL,
+            file TEXT NOT NULL,
+            cwd TEXT,
+            originator TEXT,
+            cli_version TEXT,
+            model TEXT,
+            effort TEXT,
+            forked_from TEXT,
+            first_prompt TEXT,
+            started_ms INTEGER,
+            last_activity_ms INTEGER,
+            calls INTEGER NOT NULL DEFAULT 0,
+            total_tokens INTEGER NOT NULL DEFAULT 0,
+            context_window INTEGER,
+            last_input_tokens INTEGER
+        );
+        CREATE INDEX ix_codex_sessions_last_activity ON codex_sessions(last_activity_ms);
+
+        CREATE TABLE codex_messages (
+            time_ms INTEGER NOT NULL,
+            session_id TEXT,
+            source_file TEXT NOT NULL
+        );
+        CREATE INDEX ix_codex_messages_time ON codex_messages(time_ms);
+        CREATE INDEX ix_codex_messages_source_file ON codex_messages(source_file);
+        """,
     ];
 }

@@ -53,6 +53,13 @@ public sealed record UsageRecord
     /// <summary>For <c>codex-log</c> records: the rollout file they were counted from (replaced together when it is rewritten).</summary>
     public string? SourceFile { get; init; }
 
+    /// <summary>
+    /// Set on a <c>codex-log</c> record whose call the gateway also metered (same session, same
+    /// token counts, close in time): the gateway's record counts, this one is kept but left out
+    /// of every total.
+    /// </summary>
+    public Guid? DuplicateOf { get; init; }
+
     /// <summary>Rate-limit state seen on this call's headers or stream, if any.</summary>
     public RateLimitSnapshot? RateLimits { get; init; }
 }

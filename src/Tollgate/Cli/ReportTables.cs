@@ -8,58 +8,147 @@ namespace Tollgate.Cli;
 /// <summary>Spectre tables for reports on a terminal.</summary>
 internal static class ReportTables
 {
-    public static void WriteDaily(IAnsiConsole console, DailyReport report, bool breakdown)
+    public static void WritePeriods(IAnsiConsole console, PeriodReport report, ReportView view)
     {
-        if (report.Days.Count == 0)
+        if (report.Rows.Count == 0)
         {
-            console.MarkupLine("[grey]No usage recorded in this range yet.[/] Point a client at the gateway (tollgate serve) and try again.");
+            Empty(console);
             return;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Title($"Daily usage ({Markup.Escape(report.TimeZone.Id)})");
-        table.AddColumn("Date");
+        var (title, header) = report.Period switch
+        {
+            ReportPeriod.Weekly => ("Weekly usage", "Week"),
+            ReportPeriod.Monthly => ("Monthly usage", "Month"),
+            _ => ("Daily usage", "Date"),
+        };
+        var table = NewTable($"{title} ({report.TimeZone.Id})", view, header);
+        foreach (var row in report.Rows)
+        {
+            table.AddRow(Row(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals, Style.Plain));
+            AddBreakdown(table, view, 1, row.Models);
+        }
+
+        Finish(console, table, view, 1, report.Totals, report.Rows.SelectMany(r => r.Models));
+    }
+
+    public static void WriteSessions(IAnsiConsole console, SessionReport report, ReportView view)
+    {
+        if (report.Sessions.Count == 0)
+        {
+            Empty(console);
+            return;
+        }
+
+        var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
+        foreach (var session in report.Sessions)
+        {
+            var last = TimeZoneInfo.ConvertTime(session.LastActivity, report.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+            string[] leading = view.Compact ? [session.SessionId, last] : [session.SessionId, last, session.Codex?.Cwd ?? ""];
+            table.AddRow(Row(view, leading, string.Join(", ", session.Models.Keys), session.Totals, Style.Plain));
+            AddBreakdown(table, view, leading.Length, session.Models);
+        }
+
+        Finish(console, table, view, view.Compact ? 2 : 3, report.Totals, report.Sessions.SelectMany(s => s.Models));
+    }
+
+    private static void Empty(IAnsiConsole console) =>
+        console.MarkupLine("[grey]No usage recorded in this range yet.[/] Point a client at the gateway (tollgate serve), or run Codex and then 'tollgate ingest'.");
+
+    private static Table NewTable(string title, ReportView view, params string[] leading)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
+        foreach (var column in leading)
+        {
+            table.AddColumn(column);
+        }
+
         table.AddColumn("Models");
-        foreach (var header in new[] { "Requests", "Input", "Cache read", "Cache write", "Output", "Reasoning", "Total", "Cost (USD)" })
+        foreach (var header in NumberHeaders(view))
         {
             table.AddColumn(new TableColumn(header).RightAligned());
         }
 
-        foreach (var day in report.Days)
+        return table;
+    }
+
+    private static IEnumerable<string> NumberHeaders(ReportView view)
+    {
+        IEnumerable<string> headers = view.Compact
+            ? ["Input", "Output", "Total"]
+            : ["Requests", "Input", "Cache read", "Cache write", "Output", "Reasoning", "Total"];
+        return view.ShowCost ? headers.Append("Cost (USD)") : headers;
+    }
+
+    private static void AddBreakdown(Table table, ReportView view, int leading, IReadOnlyDictionary<string, UsageTotals> models)
+    {
+        if (!view.Breakdown)
         {
-            table.AddRow(Row(day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), string.Join(", ", day.Models.Keys), day.Totals, bold: false));
-            if (breakdown)
-            {
-                foreach (var (model, totals) in day.Models)
-                {
-                    table.AddRow(Row("", $"  └ {model}", totals, bold: false, dim: true));
-                }
-            }
+            return;
         }
 
-        table.AddEmptyRow();
-        table.AddRow(Row("Total", "", report.Totals, bold: true));
-        console.Write(table);
-        if (report.Totals.UnpricedRequests > 0)
+        foreach (var (model, totals) in models)
         {
-            console.MarkupLine($"[yellow]{report.Totals.UnpricedRequests} request(s) used models without a price: their cost is not included.[/] Set one in [[pricing.models]].");
-        }
-
-        if (report.Totals.UnknownUsageRequests > 0)
-        {
-            console.MarkupLine($"[yellow]{report.Totals.UnknownUsageRequests} request(s) ended without usage from the upstream: their tokens are unknown, not zero.[/]");
+            table.AddRow(Row(view, new string[leading], $"  └ {model}", totals, Style.Dim));
         }
     }
 
-    private static IRenderable[] Row(string date, string models, UsageTotals t, bool bold, bool dim = false)
+    private static void Finish(IAnsiConsole console, Table table, ReportView view, int leading, UsageTotals totals, IEnumerable<KeyValuePair<string, UsageTotals>> models)
     {
-        string Fmt(string s) => bold ? $"[bold]{Markup.Escape(s)}[/]" : dim ? $"[grey]{Markup.Escape(s)}[/]" : Markup.Escape(s);
+        table.AddEmptyRow();
+        var first = new string[leading];
+        first[0] = "Total";
+        table.AddRow(Row(view, first, "", totals, Style.Bold));
+        console.Write(table);
+        var unpriced = ReportJson.UnpricedModels(models);
+        if (view.ShowCost && unpriced.Count > 0)
+        {
+            console.MarkupLine($"[yellow]{totals.UnpricedRequests} call(s) used models without a price ({Markup.Escape(string.Join(", ", unpriced))}): their cost is not included.[/] Set one in [[pricing.models]].");
+        }
+
+        if (totals.UnknownUsageRequests > 0)
+        {
+            console.MarkupLine($"[yellow]{totals.UnknownUsageRequests} request(s) ended without usage from the upstream: their tokens are unknown, not zero.[/]");
+        }
+    }
+
+    private enum Style
+    {
+        Plain,
+        Bold,
+        Dim,
+    }
+
+    private static IRenderable[] Row(ReportView view, string?[] leading, string models, UsageTotals t, Style style)
+    {
+        string Fmt(string? s) => style switch
+        {
+            Style.Bold => $"[bold]{Markup.Escape(s ?? "")}[/]",
+            Style.Dim => $"[grey]{Markup.Escape(s ?? "")}[/]",
+            _ => Markup.Escape(s ?? ""),
+        };
         string N(long n) => Fmt(n.ToString("N0", CultureInfo.InvariantCulture));
-        var cost = t.CostUsd.ToString("0.00##", CultureInfo.InvariantCulture) + (t.UnpricedRequests > 0 ? "+" : "");
-        return
-        [
-            new Markup(Fmt(date)), new Markup(Fmt(models)), new Markup(N(t.Requests)), new Markup(N(t.Tokens.UncachedInputTokens)),
-            new Markup(N(t.Tokens.CachedInputTokens)), new Markup(N(t.Tokens.CacheWriteTokens)), new Markup(N(t.Tokens.OutputTokens)),
-            new Markup(N(t.Tokens.ReasoningTokens)), new Markup(N(t.Tokens.TotalTokens)), new Markup(Fmt("$" + cost)),
-        ];
+        var cells = leading.Select(Fmt).Append(Fmt(models)).ToList();
+        cells.AddRange(view.Compact
+            ? [N(t.Tokens.UncachedInputTokens), N(t.Tokens.OutputTokens), N(t.Tokens.TotalTokens)]
+            : [N(t.Requests), N(t.Tokens.UncachedInputTokens), N(t.Tokens.CachedInputTokens), N(t.Tokens.CacheWriteTokens), N(t.Tokens.OutputTokens), N(t.Tokens.ReasoningTokens), N(t.Tokens.TotalTokens)]);
+        if (view.ShowCost)
+        {
+            cells.Add(Fmt(Cost(t)));
+        }
+
+        return cells.Select(c => (IRenderable)new Markup(c)).ToArray();
+    }
+
+    /// <summary>The cost, "unpriced" when nothing in it has a price, and a "+" when part of it is missing.</summary>
+    private static string Cost(UsageTotals t)
+    {
+        var priced = t.Requests - t.UnpricedRequests - t.UnknownUsageRequests;
+        if (t.UnpricedRequests > 0 && priced <= 0 && t.CostUsd == 0)
+        {
+            return "unpriced";
+        }
+
+        return "$" + t.CostUsd.ToString("0.00##", CultureInfo.InvariantCulture) + (t.UnpricedRequests > 0 ? "+" : "");
     }
 }

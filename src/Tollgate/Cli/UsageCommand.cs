@@ -6,36 +6,45 @@ using Tollgate.Core.Usage.Reports;
 
 namespace Tollgate.Cli;
 
-/// <summary><c>tollgate usage …</c>: usage reports over the stored records.</summary>
+/// <summary><c>tollgate usage daily|weekly|monthly|session</c>: usage reports over the stored records.</summary>
 internal sealed class UsageCommand : Command
 {
     public UsageCommand(Option<string?> configOption)
         : base("usage", "Token and cost reports")
     {
-        Subcommands.Add(new UsageDailyCommand(configOption));
+        Subcommands.Add(new UsageReportCommand("daily", "Tokens and cost per day", ReportPeriod.Daily, configOption));
+        Subcommands.Add(new UsageReportCommand("weekly", "Tokens and cost per week (weeks start on Monday unless --week-start says otherwise)", ReportPeriod.Weekly, configOption));
+        Subcommands.Add(new UsageReportCommand("monthly", "Tokens and cost per month", ReportPeriod.Monthly, configOption));
+        Subcommands.Add(new UsageReportCommand("session", "Tokens and cost per session (Codex thread or client session id)", null, configOption));
     }
 }
 
 /// <summary>Options every usage report takes.</summary>
 internal sealed class ReportOptions
 {
-    public Option<bool> Json { get; } = new("--json") { Description = "Print JSON (ccusage-compatible field names) and nothing else" };
-    public Option<string?> Since { get; } = new("--since") { Description = "First day (YYYY-MM-DD or YYYYMMDD), in the report's time zone" };
-    public Option<string?> Until { get; } = new("--until") { Description = "Last day, inclusive (YYYY-MM-DD or YYYYMMDD)" };
+    public Option<bool> Json { get; } = new("--json", "-j") { Description = "Print JSON (ccusage-compatible field names) and nothing else" };
+    public Option<string?> Since { get; } = new("--since", "-s") { Description = "First day (YYYY-MM-DD or YYYYMMDD), in the report's time zone" };
+    public Option<string?> Until { get; } = new("--until", "-u") { Description = "Last day, inclusive (YYYY-MM-DD or YYYYMMDD)" };
     public Option<string?> TimeZone { get; } = new("--timezone", "-z") { Description = "IANA time zone for day boundaries (default: the system's)" };
     public Option<string> Source { get; } = new("--source") { Description = "gateway, codex-log or all", DefaultValueFactory = _ => "all" };
     public Option<bool> Breakdown { get; } = new("--breakdown", "-b") { Description = "Show one row per model under each period" };
+    public Option<string> Order { get; } = new("--order", "-o") { Description = "asc (oldest first) or desc", DefaultValueFactory = _ => "asc" };
+    public Option<bool> NoCost { get; } = new("--no-cost") { Description = "Leave cost out of the table and the JSON" };
+    public Option<bool> Compact { get; } = new("--compact") { Description = "Fewer columns, for narrow terminals" };
+    public Option<string> WeekStart { get; } = new("--week-start") { Description = "First day of a week for the weekly report", DefaultValueFactory = _ => "monday" };
     public Option<bool> NoIngest { get; } = new("--no-ingest") { Description = "Do not read new Codex session-log lines first" };
 
-    public void AddTo(Command command)
+    public void AddTo(Command command, bool weekly)
     {
-        command.Options.Add(Json);
-        command.Options.Add(Since);
-        command.Options.Add(Until);
-        command.Options.Add(TimeZone);
-        command.Options.Add(Source);
-        command.Options.Add(Breakdown);
-        command.Options.Add(NoIngest);
+        foreach (var option in new Option[] { Json, Since, Until, TimeZone, Source, Breakdown, Order, NoCost, Compact, NoIngest })
+        {
+            command.Options.Add(option);
+        }
+
+        if (weekly)
+        {
+            command.Options.Add(WeekStart);
+        }
     }
 
     /// <summary>Validates the options into a range, or returns an error message naming the option.</summary>
@@ -58,6 +67,18 @@ internal sealed class ReportOptions
             return (null, $"--source must be gateway, codex-log or all, got '{source}'");
         }
 
+        var order = parse.GetValue(Order)?.ToLowerInvariant();
+        if (order is not ("asc" or "desc"))
+        {
+            return (null, $"--order must be asc or desc, got '{order}'");
+        }
+
+        var weekStartText = parse.GetValue(WeekStart) ?? "monday"; // only the weekly report has the option
+        if (!Enum.TryParse<DayOfWeek>(weekStartText, ignoreCase: true, out var weekStart) || int.TryParse(weekStartText, out _))
+        {
+            return (null, $"--week-start must be a day of the week (monday … sunday), got '{weekStartText}'");
+        }
+
         if (!TryDate(parse.GetValue(Since), out var since))
         {
             return (null, $"--since: '{parse.GetValue(Since)}' is not a date (YYYY-MM-DD or YYYYMMDD)");
@@ -73,7 +94,7 @@ internal sealed class ReportOptions
             return (null, $"--since ({since:yyyy-MM-dd}) is after --until ({until:yyyy-MM-dd})");
         }
 
-        return (new ReportRange(since, until, zone, source == "all" ? null : source), null);
+        return (new ReportRange(since, until, zone, source == "all" ? null : source) { Descending = order == "desc", WeekStart = weekStart }, null);
     }
 
     private static bool TryDate(string? text, out DateOnly? date)
@@ -94,15 +115,17 @@ internal sealed class ReportOptions
     }
 }
 
-/// <summary><c>tollgate usage daily</c>.</summary>
-internal sealed class UsageDailyCommand : Command
+/// <summary>One usage report: a period report (<c>daily</c>, <c>weekly</c>, <c>monthly</c>) or the <c>session</c> report.</summary>
+internal sealed class UsageReportCommand : Command
 {
     private readonly ReportOptions _options = new();
+    private readonly ReportPeriod? _period;
 
-    public UsageDailyCommand(Option<string?> configOption)
-        : base("daily", "Tokens and cost per day")
+    public UsageReportCommand(string name, string description, ReportPeriod? period, Option<string?> configOption)
+        : base(name, description)
     {
-        _options.AddTo(this);
+        _period = period;
+        _options.AddTo(this, weekly: period == ReportPeriod.Weekly);
         SetAction((parse, cancellationToken) => RunAsync(parse, configOption, cancellationToken));
     }
 
@@ -142,21 +165,44 @@ internal sealed class UsageDailyCommand : Command
             return ExitCodes.StorageUnavailable;
         }
 
-        var report = await DailyReport.BuildAsync(store, range, cancellationToken);
-        if (parse.GetValue(_options.Json))
-        {
-            await using var stdout = Console.OpenStandardOutput();
-            await ReportJson.WriteDailyAsync(stdout, report, cancellationToken);
-            return ExitCodes.Success;
-        }
-
+        var view = new ReportView(parse.GetValue(_options.Breakdown), !parse.GetValue(_options.NoCost), parse.GetValue(_options.Compact));
+        var json = parse.GetValue(_options.Json);
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {
             console.Profile.Width = 200; // a file or a pipe has no width: do not wrap model names
         }
 
-        ReportTables.WriteDaily(console, report, parse.GetValue(_options.Breakdown));
+        await using var stdout = Console.OpenStandardOutput();
+        if (_period is { } period)
+        {
+            var report = await PeriodReport.BuildAsync(store, range, period, cancellationToken);
+            if (json)
+            {
+                await ReportJson.WritePeriodsAsync(stdout, report, view, cancellationToken);
+            }
+            else
+            {
+                ReportTables.WritePeriods(console, report, view);
+            }
+        }
+        else
+        {
+            var codexSessions = (await store.ReadCodexSessionsAsync(null, cancellationToken)).ToDictionary(s => s.Id, StringComparer.Ordinal);
+            var report = await SessionReport.BuildAsync(store, range, codexSessions, cancellationToken);
+            if (json)
+            {
+                await ReportJson.WriteSessionsAsync(stdout, report, view, cancellationToken);
+            }
+            else
+            {
+                ReportTables.WriteSessions(console, report, view);
+            }
+        }
+
         return ExitCodes.Success;
     }
 }
+
+/// <summary>How a report is shown.</summary>
+internal sealed record ReportView(bool Breakdown, bool ShowCost, bool Compact);

@@ -116,10 +116,10 @@ public sealed class StoreAndWriterTests : IDisposable
         ], Ct);
         var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
 
-        var report = await DailyReport.BuildAsync(store, new ReportRange(null, null, berlin, null), Ct);
+        var report = await PeriodReport.BuildAsync(store, new ReportRange(null, null, berlin, null), ReportPeriod.Daily, Ct);
 
-        Assert.Equal([new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 24)], report.Days.Select(d => d.Date));
-        var first = report.Days[0];
+        Assert.Equal([new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 24)], report.Rows.Select(d => d.Start));
+        var first = report.Rows[0];
         Assert.Equal(3, first.Totals.Requests);
         Assert.Equal(0.25m, first.Totals.CostUsd);
         Assert.Equal(1, first.Totals.UnpricedRequests);
@@ -128,7 +128,7 @@ public sealed class StoreAndWriterTests : IDisposable
         Assert.Equal(["(unknown)", "gpt-5", "gpt-6.1-sol"], first.Models.Keys);
         Assert.Equal(0.75m, report.Totals.CostUsd);
 
-        var onlyTheFirst = await DailyReport.BuildAsync(store, new ReportRange(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), berlin, null), Ct);
+        var onlyTheFirst = await PeriodReport.BuildAsync(store, new ReportRange(new DateOnly(2026, 11, 23), new DateOnly(2026, 11, 23), berlin, null), ReportPeriod.Daily, Ct);
         Assert.Equal(3, onlyTheFirst.Totals.Requests);
         var summary = await store.ReadDailySummaryAsync(Ct);
         Assert.Equal(4, summary.Sum(s => s.Requests));
@@ -156,5 +156,11 @@ public sealed class StoreAndWriterTests : IDisposable
             ++Attempts <= failures ? throw new IOException("disk busy") : inner.AppendAsync(records, cancellationToken);
 
         public IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, CancellationToken cancellationToken) => inner.ReadAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken) =>
+            inner.ReadDaysAsync(from, until, source, zone, cancellationToken);
+
+        public Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
+            inner.ReadSessionSummariesAsync(from, until, source, cancellationToken);
     }
 }

@@ -1,0 +1,302 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Tollgate.Core.CodexLogs;
+using Tollgate.Core.RateLimits;
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>What the Codex log ingester keeps: file cursors, sessions, user messages and the latest usage limits per file.</summary>
+public sealed partial class SqliteUsageStore
+{
+    /// <summary>The rollout files ingested so far, with their cursors.</summary>
+    public async Task<IReadOnlyDictionary<string, CodexFileState>> ReadCodexFilesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CodexFileRow>(new CommandDefinition(
+            "SELECT path AS Path, home AS Home, thread_id AS ThreadId, offset AS Offset, size AS Size, modified_ms AS ModifiedMs, identity AS Identity, state_json AS StateJson, malformed_lines AS MalformedLines, oversized_lines AS OversizedLines FROM codex_files",
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Path, r => new CodexFileState(
+            r.Path,
+            r.Home,
+            r.ThreadId,
+            new RolloutCursor(r.Offset, r.Size, DateTimeOffset.FromUnixTimeMilliseconds(r.ModifiedMs), r.Identity,
+                r.StateJson is null ? null : JsonSerializer.Deserialize(r.StateJson, StoreJson.Default.RolloutState)),
+            (int)r.MalformedLines,
+            (int)r.OversizedLines));
+    }
+
+    /// <summary>
+    /// Stores what one read of a rollout file found, with its new cursor and its session's row,
+    /// in one transaction. With <paramref name="replace"/>, what was counted from the file before
+    /// is taken out first (records, their summary share, messages, limits): the file was
+    /// truncated or rewritten.
+    /// </summary>
+    public async Task ApplyCodexFileAsync(CodexFileState file, CodexFileFindings found, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (replace)
+        {
+            await RemoveFileRecordsAsync(connection, tx, file.Path);
+        }
+
+        await AppendAsync(connection, tx, found.Records);
+        await connection.ExecuteAsync(
+            "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (@TimeMs, @SessionId, @SourceFile)",
+            found.Messages.Select(m => new { TimeMs = m.ToUnixTimeMilliseconds(), SessionId = file.ThreadId, SourceFile = file.Path }),
+            tx);
+        if (found.RateLimits is { IsEmpty: false } limits)
+        {
+            // Only the latest snapshot of a file matters: it supersedes the ones read before.
+            await connection.ExecuteAsync("DELETE FROM rate_limit_snapshots WHERE source_file = @path", new { path = file.Path }, tx);
+            await InsertSnapshotsAsync(connection, tx, [new SnapshotRow(
+                limits.Time.ToUnixTimeMilliseconds(), CodexLogSource, file.ThreadId, limits.PlanType,
+                JsonSerializer.Serialize(limits, StoreJson.Default.RateLimitSnapshot), file.Path)]);
+        }
+
+        await UpsertSessionAsync(connection, tx, file, found.Records, replace);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines, updated_ms)
+            VALUES (@Path, @Home, @ThreadId, @Offset, @Size, @ModifiedMs, @Identity, @StateJson, @MalformedLines, @OversizedLines, @UpdatedMs)
+            ON CONFLICT (path) DO UPDATE SET home = excluded.home, thread_id = excluded.thread_id, offset = excluded.offset, size = excluded.size,
+                modified_ms = excluded.modified_ms, identity = excluded.identity, state_json = excluded.state_json,
+                malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines, updated_ms = excluded.updated_ms
+            """,
+            new
+            {
+                file.Path,
+                file.Home,
+                file.ThreadId,
+                file.Cursor.Offset,
+                file.Cursor.Size,
+                ModifiedMs = file.Cursor.ModifiedAt.ToUnixTimeMilliseconds(),
+                file.Cursor.Identity,
+                StateJson = file.Cursor.State is null ? null : JsonSerializer.Serialize(file.Cursor.State, StoreJson.Default.RolloutState),
+                file.MalformedLines,
+                file.OversizedLines,
+                UpdatedMs = now.ToUnixTimeMilliseconds(),
+            },
+            tx);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task UpsertSessionAsync(SqliteConnection connection, SqliteTransaction tx, CodexFileState file, IReadOnlyList<UsageRecord> records, bool replace)
+    {
+        if (file.ThreadId is null || file.Cursor.State is not { } s)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO codex_sessions (id, home, file, cwd, originator, cli_version, model, effort, forked_from, first_prompt,
+                started_ms, last_activity_ms, calls, total_tokens, context_window, last_input_tokens)
+            VALUES (@Id, @Home, @File, @Cwd, @Originator, @CliVersion, @Model, @Effort, @ForkedFrom, @FirstPrompt,
+                @StartedMs, @LastActivityMs, @Calls, @TotalTokens, @ContextWindow, @LastInputTokens)
+            ON CONFLICT (id) DO UPDATE SET home = excluded.home, file = excluded.file, cwd = excluded.cwd, originator = excluded.originator,
+                cli_version = excluded.cli_version, model = excluded.model, effort = excluded.effort, forked_from = excluded.forked_from,
+                first_prompt = excluded.first_prompt, started_ms = excluded.started_ms, last_activity_ms = excluded.last_activity_ms,
+                calls = CASE WHEN @Replace THEN excluded.calls ELSE calls + excluded.calls END,
+                total_tokens = CASE WHEN @Replace THEN excluded.total_tokens ELSE total_tokens + excluded.total_tokens END,
+                context_window = excluded.context_window, last_input_tokens = excluded.last_input_tokens
+            """,
+            new
+            {
+                Id = file.ThreadId,
+                file.Home,
+                File = file.Path,
+                s.Cwd,
+                s.Originator,
+                s.CliVersion,
+                s.Model,
+                s.Effort,
+                s.ForkedFrom,
+                s.FirstPrompt,
+                StartedMs = s.StartedAt?.ToUnixTimeMilliseconds(),
+                LastActivityMs = s.LastActivity?.ToUnixTimeMilliseconds(),
+                Calls = records.Count,
+                TotalTokens = records.Sum(r => r.Usage?.TotalTokens ?? 0),
+                s.ContextWindow,
+                s.LastInputTokens,
+                Replace = replace,
+            },
+            tx);
+    }
+
+    /// <summary>Forgets a rollout file: its records, their summary share, its session, messages, limits and cursor (it is no longer the copy that counts, or it is gone).</summary>
+    public async Task ForgetCodexFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await RemoveFileRecordsAsync(connection, tx, path);
+        await connection.ExecuteAsync("DELETE FROM codex_sessions WHERE file = @path; DELETE FROM codex_files WHERE path = @path", new { path }, tx);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task RemoveFileRecordsAsync(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        var old = new List<UsageRecord>();
+        await using (var reader = await connection.ExecuteReaderAsync("SELECT * FROM usage_records WHERE source_file = @path AND duplicate_of IS NULL", new { path }, tx))
+        {
+            var parser = reader.GetRowParser<RecordRow>();
+            while (await reader.ReadAsync())
+            {
+                old.Add(FromRow(parser(reader)));
+            }
+        }
+
+        // The summaries are additive: take the counted records' share out of them (duplicates never were in).
+        await AddToSummariesAsync(connection, tx, old, sign: -1);
+        await connection.ExecuteAsync(
+            """
+            DELETE FROM usage_records WHERE source_file = @path;
+            DELETE FROM codex_messages WHERE source_file = @path;
+            DELETE FROM rate_limit_snapshots WHERE source_file = @path;
+            """,
+            new { path },
+            tx);
+    }
+
+    /// <summary>Codex sessions, most recent activity first; with <paramref name="activeSince"/>, only those active since then.</summary>
+    public async Task<IReadOnlyList<CodexSession>> ReadCodexSessionsAsync(DateTimeOffset? activeSince, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CodexSessionRow>(new CommandDefinition(
+            """
+            SELECT id AS Id, home AS Home, file AS File, cwd AS Cwd, originator AS Originator, cli_version AS CliVersion, model AS Model,
+                effort AS Effort, forked_from AS ForkedFrom, first_prompt AS FirstPrompt, started_ms AS StartedMs,
+                last_activity_ms AS LastActivityMs, calls AS Calls, total_tokens AS TotalTokens, context_window AS ContextWindow,
+                last_input_tokens AS LastInputTokens
+            FROM codex_sessions WHERE @since IS NULL OR last_activity_ms >= @since ORDER BY last_activity_ms DESC
+            """,
+            new { since = activeSince?.ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new CodexSession(
+            r.Id, r.Home, r.File, r.Cwd, r.Originator, r.CliVersion, r.Model, r.Effort, r.ForkedFrom, r.FirstPrompt,
+            r.StartedMs is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st) : null,
+            r.LastActivityMs is { } la ? DateTimeOffset.FromUnixTimeMilliseconds(la) : null,
+            r.Calls, r.TotalTokens, r.ContextWindow, r.LastInputTokens)).ToList();
+    }
+
+    /// <summary>The latest usage-limit snapshot of each Codex home (from its logs) and the gateway's latest, newest first.</summary>
+    public async Task<IReadOnlyList<LimitsSeen>> ReadLatestLimitsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(string Source, string? Home, string Json)>(new CommandDefinition(
+            """
+            SELECT s.source, f.home, s.snapshot_json FROM rate_limit_snapshots s JOIN codex_files f ON f.path = s.source_file
+            WHERE s.source = 'codex-log' ORDER BY s.time_ms DESC
+            """,
+            cancellationToken: cancellationToken))).AsList();
+        rows.AddRange(await connection.QueryAsync<(string Source, string? Home, string Json)>(new CommandDefinition(
+            "SELECT source, NULL, snapshot_json FROM rate_limit_snapshots WHERE source = 'gateway' ORDER BY time_ms DESC LIMIT 200",
+            cancellationToken: cancellationToken)));
+        var latest = new List<LimitsSeen>();
+        foreach (var (source, home, json) in rows)
+        {
+            if (latest.Any(l => l.Source == source && l.Home == home))
+            {
+                continue;
+            }
+
+            var snapshot = JsonSerializer.Deserialize(json, StoreJson.Default.RateLimitSnapshot);
+            if (snapshot is { Windows.Count: > 0 })
+            {
+                latest.Add(new LimitsSeen(source, home, snapshot));
+            }
+        }
+
+        return latest;
+    }
+
+    /// <summary>How many messages the user sent in Codex (per home, or in all homes) in a time range.</summary>
+    public async Task<long> CountCodexMessagesAsync(string? home, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            home is null
+                ? "SELECT COUNT(*) FROM codex_messages WHERE time_ms >= @from AND time_ms < @until"
+                : "SELECT COUNT(*) FROM codex_messages m JOIN codex_files f ON f.path = m.source_file WHERE f.home = @home AND m.time_ms >= @from AND m.time_ms < @until",
+            new { home, from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>How many calls went through the gateway (final attempts only) in a time range.</summary>
+    public async Task<long> CountGatewayRequestsAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT SUM(requests) FROM usage_buckets WHERE source = 'gateway' AND bucket >= @from AND bucket < @until",
+            new { from = from.ToUnixTimeMilliseconds() / BucketMs, until = (until.ToUnixTimeMilliseconds() + BucketMs - 1) / BucketMs },
+            cancellationToken: cancellationToken));
+    }
+
+    private sealed class CodexFileRow
+    {
+        public string Path { get; init; } = "";
+        public string Home { get; init; } = "";
+        public string? ThreadId { get; init; }
+        public long Offset { get; init; }
+        public long Size { get; init; }
+        public long ModifiedMs { get; init; }
+        public string Identity { get; init; } = "";
+        public string? StateJson { get; init; }
+        public long MalformedLines { get; init; }
+        public long OversizedLines { get; init; }
+    }
+
+    private sealed class CodexSessionRow
+    {
+        public string Id { get; init; } = "";
+        public string Home { get; init; } = "";
+        public string File { get; init; } = "";
+        public string? Cwd { get; init; }
+        public string? Originator { get; init; }
+        public string? CliVersion { get; init; }
+        public string? Model { get; init; }
+        public string? Effort { get; init; }
+        public string? ForkedFrom { get; init; }
+        public string? FirstPrompt { get; init; }
+        public long? StartedMs { get; init; }
+        public long? LastActivityMs { get; init; }
+        public long Calls { get; init; }
+        public long TotalTokens { get; init; }
+        public long? ContextWindow { get; init; }
+        public long? LastInputTokens { get; init; }
+    }
+}
+
+/// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
+public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines);
+
+/// <summary>What one read of a rollout file found besides its cursor.</summary>
+public sealed record CodexFileFindings(IReadOnlyList<UsageRecord> Records, IReadOnlyList<DateTimeOffset> Messages, RateLimitSnapshot? RateLimits);
+
+/// <summary>One Codex session (thread) as its rollout file describes it.</summary>
+public sealed record CodexSession(
+    string Id,
+    string Home,
+    string File,
+    string? Cwd,
+    string? Originator,
+    string? CliVersion,
+    string? Model,
+    string? Effort,
+    string? ForkedFrom,
+    string? FirstPrompt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? LastActivity,
+    long Calls,
+    long TotalTokens,
+    long? ContextWindow,
+    long? LastInputTokens)
+{
+    /// <summary>How full the context window was at the last call (0–1), when both are known.</summary>
+    public double? ContextUse => ContextWindow is > 0 && LastInputTokens is { } used ? (double)used / ContextWindow.Value : null;
+}
+
+/// <summary>The latest usage limits one source saw: a Codex home's logs (<see cref="Home"/> set) or the gateway.</summary>
+public sealed record LimitsSeen(string Source, string? Home, RateLimitSnapshot Snapshot);

@@ -1,0 +1,342 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Tollgate.Core.Usage;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>
+/// The summaries reports read instead of the records: <c>usage_buckets</c> (15-minute UTC slots,
+/// so a day in any time zone — all offsets are whole quarter hours — is a sum of whole slots)
+/// and <c>session_summary</c>. Both are additive and change in the same transaction as the
+/// records; a record counted elsewhere (<see cref="UsageRecord.DuplicateOf"/>) is in neither.
+/// </summary>
+public sealed partial class SqliteUsageStore
+{
+    /// <summary>The width of one <c>usage_buckets</c> slot.</summary>
+    public const long BucketMs = 15 * 60 * 1000;
+
+    /// <summary>How far apart the gateway's record and a Codex log's record of the same call may be.</summary>
+    public static readonly TimeSpan DuplicateWindow = TimeSpan.FromMinutes(30);
+
+    private const string GatewaySource = "gateway";
+    private const string CodexLogSource = "codex-log";
+
+    /// <summary>Adds (sign 1) or takes out (sign -1) the records' share of both summaries.</summary>
+    private static async Task AddToSummariesAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records, int sign)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        var buckets = records
+            .GroupBy(r => (Bucket: r.Time.ToUnixTimeMilliseconds() / BucketMs, r.Source, Model: r.Model ?? ""))
+            .Select(g => Sum(g, sign) with { Bucket = g.Key.Bucket, Source = g.Key.Source, Model = g.Key.Model })
+            .ToList();
+        await connection.ExecuteAsync(UpsertBucketSql, buckets, tx);
+        var sessions = records
+            .Where(r => r.SessionId is not null)
+            .GroupBy(r => (SessionId: r.SessionId!, r.Source, Model: r.Model ?? ""))
+            .Select(g => Sum(g, sign) with { SessionId = g.Key.SessionId, Source = g.Key.Source, Model = g.Key.Model })
+            .ToList();
+        await connection.ExecuteAsync(UpsertSessionSql, sessions, tx);
+        if (sign < 0)
+        {
+            await connection.ExecuteAsync("DELETE FROM usage_buckets WHERE bucket = @Bucket AND source = @Source AND model = @Model AND requests <= 0", buckets, tx);
+            await connection.ExecuteAsync("DELETE FROM session_summary WHERE session_id = @SessionId AND source = @Source AND model = @Model AND requests <= 0", sessions, tx);
+        }
+    }
+
+    private static SummaryDelta Sum(IEnumerable<UsageRecord> group, int sign)
+    {
+        long requests = 0, input = 0, cached = 0, write = 0, output = 0, reasoning = 0, cost = 0, unpriced = 0, unknown = 0, first = long.MaxValue, last = long.MinValue;
+        foreach (var r in group)
+        {
+            requests++;
+            input += r.Usage?.InputTokens ?? 0;
+            cached += r.Usage?.CachedInputTokens ?? 0;
+            write += r.Usage?.CacheWriteTokens ?? 0;
+            output += r.Usage?.OutputTokens ?? 0;
+            reasoning += r.Usage?.ReasoningTokens ?? 0;
+            cost += Money.ToPico(r.CostUsd) ?? 0;
+            unpriced += r.Usage is not null && r.CostUsd is null ? 1 : 0;
+            unknown += r.UsageState == UsageState.Unknown ? 1 : 0;
+            var ms = r.Time.ToUnixTimeMilliseconds();
+            first = Math.Min(first, ms);
+            last = Math.Max(last, ms);
+        }
+
+        return new SummaryDelta
+        {
+            // Taking records out never moves a session's first or last activity (MIN/MAX keep the old ones).
+            FirstMs = sign > 0 ? first : long.MaxValue,
+            LastMs = sign > 0 ? last : long.MinValue,
+            Requests = sign * requests,
+            InputTokens = sign * input,
+            CachedInputTokens = sign * cached,
+            CacheWriteTokens = sign * write,
+            OutputTokens = sign * output,
+            ReasoningTokens = sign * reasoning,
+            CostPicoUsd = sign * cost,
+            UnpricedRequests = sign * unpriced,
+            UnknownUsageRequests = sign * unknown,
+        };
+    }
+
+    /// <summary>
+    /// Finds, for records about to be stored, the same call already metered by the other
+    /// source: same session, same input, cached, output and reasoning tokens, within
+    /// <see cref="DuplicateWindow"/>, each matched at most once (nearest in time first). The
+    /// gateway's record is the one that counts (it knows the account, the service tier and the
+    /// latency): a new log record is marked as its duplicate, and a log record stored earlier
+    /// is marked now and returned so its share leaves the summaries.
+    /// </summary>
+    private static async Task<(List<UsageRecord> Marked, List<UsageRecord> Superseded)> MatchDuplicatesAsync(
+        SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records)
+    {
+        var marked = records.ToList();
+        var superseded = new List<UsageRecord>();
+        var windowMs = (long)DuplicateWindow.TotalMilliseconds;
+        var groups = marked
+            .Select((r, i) => (Record: r, Index: i))
+            .Where(x => x.Record is { SessionId: not null, Usage: not null, UsageEstimated: false, DuplicateOf: null, Source: GatewaySource or CodexLogSource })
+            .GroupBy(x => (SessionId: x.Record.SessionId!, x.Record.Source));
+        foreach (var group in groups)
+        {
+            var fromLog = group.Key.Source == CodexLogSource;
+            var times = group.Select(x => x.Record.Time.ToUnixTimeMilliseconds()).ToList();
+            var sql = fromLog
+                ? """
+                  SELECT * FROM usage_records g WHERE session_id = @session AND source = 'gateway' AND time_ms BETWEEN @min AND @max
+                      AND input_tokens IS NOT NULL AND usage_estimated = 0
+                      AND NOT EXISTS (SELECT 1 FROM usage_records d WHERE d.duplicate_of = g.id)
+                  """
+                : "SELECT * FROM usage_records WHERE session_id = @session AND source = 'codex-log' AND time_ms BETWEEN @min AND @max AND duplicate_of IS NULL";
+            var candidates = new List<UsageRecord>();
+            await using (var reader = await connection.ExecuteReaderAsync(sql, new { session = group.Key.SessionId, min = times.Min() - windowMs, max = times.Max() + windowMs }, tx))
+            {
+                var parser = reader.GetRowParser<RecordRow>();
+                while (await reader.ReadAsync())
+                {
+                    candidates.Add(FromRow(parser(reader)));
+                }
+            }
+
+            foreach (var (record, index) in group)
+            {
+                var match = candidates
+                    .Where(c => SameCall(c, record) && (c.Time - record.Time).Duration() <= DuplicateWindow)
+                    .OrderBy(c => (c.Time - record.Time).Duration())
+                    .FirstOrDefault();
+                if (match is null)
+                {
+                    continue;
+                }
+
+                candidates.Remove(match);
+                if (fromLog)
+                {
+                    marked[index] = record with { DuplicateOf = match.Id };
+                }
+                else
+                {
+                    await connection.ExecuteAsync(
+                        "UPDATE usage_records SET duplicate_of = @gateway WHERE id = @log",
+                        new { gateway = record.Id.ToString("N"), log = match.Id.ToString("N") },
+                        tx);
+                    superseded.Add(match);
+                }
+            }
+        }
+
+        return (marked, superseded);
+    }
+
+    private static bool SameCall(UsageRecord a, UsageRecord b) =>
+        a.Usage is { } x && b.Usage is { } y
+        && x.InputTokens == y.InputTokens && x.CachedInputTokens == y.CachedInputTokens
+        && x.OutputTokens == y.OutputTokens && x.ReasoningTokens == y.ReasoningTokens;
+
+    /// <summary>
+    /// Sums per local day and model in <paramref name="zone"/>, between two instants (null =
+    /// open), straight from the 15-minute slots: the zone's offsets over the range become one
+    /// SQL <c>CASE</c>, so SQLite returns days, not slots.
+    /// </summary>
+    public async Task<IReadOnlyList<DaySummary>> ReadDaysAsync(
+        DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var filter = (source is null ? "" : " AND source = @source") + " AND bucket >= @first AND bucket <= @last";
+        var span = await connection.QuerySingleAsync<(long? Min, long? Max)>(new CommandDefinition(
+            "SELECT MIN(bucket), MAX(bucket) FROM usage_buckets WHERE 1 = 1" + filter,
+            new { source, first = Slot(from) ?? long.MinValue, last = (Slot(until) ?? long.MaxValue) - (until is null ? 0 : 1) },
+            cancellationToken: cancellationToken));
+        if (span.Min is not { } first || span.Max is not { } last)
+        {
+            return [];
+        }
+
+        var offsets = OffsetSpans(zone, first, last);
+        var localSlot = "bucket + " + (offsets.Count == 1
+            ? offsets[0].OffsetSlots.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN bucket < {o.StartSlot} THEN {offsets[i].OffsetSlots} ")) + $"ELSE {offsets[^1].OffsetSlots} END");
+        var sql = $"""
+            SELECT ({localSlot}) / 96 AS Day, model AS Model, SUM(requests) AS Requests,
+                SUM(input_tokens) AS InputTokens, SUM(cached_input_tokens) AS CachedInputTokens, SUM(cache_write_tokens) AS CacheWriteTokens,
+                SUM(output_tokens) AS OutputTokens, SUM(reasoning_tokens) AS ReasoningTokens, SUM(cost_pusd) AS CostPicoUsd,
+                SUM(unpriced_requests) AS UnpricedRequests, SUM(unknown_usage_requests) AS UnknownUsageRequests
+            FROM usage_buckets WHERE 1 = 1{filter}
+            GROUP BY Day, model HAVING SUM(requests) > 0
+            """;
+        var rows = await connection.QueryAsync<DaySummaryRow>(new CommandDefinition(sql, new { source, first, last }, cancellationToken: cancellationToken));
+        var epoch = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+        return rows.Select(r => new DaySummary(DateOnly.FromDayNumber(epoch + (int)r.Day), r.Model, r.ToTotals())).ToList();
+    }
+
+    /// <summary>The slot an instant falls in (a day boundary in any zone is a slot boundary).</summary>
+    private static long? Slot(DateTimeOffset? time) => time is { } t ? (long)Math.Floor(t.ToUnixTimeMilliseconds() / (double)BucketMs) : null;
+
+    /// <summary>The zone's UTC offset, in slots, from each slot where it changes (the first entry starts at <paramref name="first"/>).</summary>
+    internal static List<(long StartSlot, long OffsetSlots)> OffsetSpans(TimeZoneInfo zone, long first, long last)
+    {
+        long OffsetAt(long slot) => (long)(zone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(slot * BucketMs)).TotalMinutes / 15);
+        var spans = new List<(long, long)> { (first, OffsetAt(first)) };
+        const long day = 96;
+        for (var probe = first; probe < last;)
+        {
+            var next = Math.Min(probe + day, last);
+            var current = spans[^1].Item2;
+            if (OffsetAt(next) != current)
+            {
+                // The change is somewhere in (probe, next]: find its first slot.
+                long lo = probe, hi = next;
+                while (hi - lo > 1)
+                {
+                    var mid = lo + ((hi - lo) / 2);
+                    if (OffsetAt(mid) == current)
+                    {
+                        lo = mid;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+
+                spans.Add((hi, OffsetAt(hi)));
+                probe = hi;
+            }
+            else
+            {
+                probe = next;
+            }
+        }
+
+        return spans;
+    }
+
+    /// <summary>Per session, source and model: totals and first/last activity, for sessions whose last activity is in the range.</summary>
+    public async Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(
+        DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var filter = source is null ? "" : " AND source = @source";
+        var rows = await connection.QueryAsync<SessionSummaryRow>(new CommandDefinition(
+            $"""
+            SELECT session_id AS SessionId, source AS Source, model AS Model, first_ms AS FirstMs, last_ms AS LastMs, requests AS Requests,
+                input_tokens AS InputTokens, cached_input_tokens AS CachedInputTokens, cache_write_tokens AS CacheWriteTokens,
+                output_tokens AS OutputTokens, reasoning_tokens AS ReasoningTokens, cost_pusd AS CostPicoUsd,
+                unpriced_requests AS UnpricedRequests, unknown_usage_requests AS UnknownUsageRequests
+            FROM session_summary
+            WHERE requests > 0{filter} AND session_id IN (
+                SELECT session_id FROM session_summary WHERE requests > 0{filter} GROUP BY session_id HAVING MAX(last_ms) >= @from AND MAX(last_ms) < @until)
+            """,
+            new { source, from = from?.ToUnixTimeMilliseconds() ?? long.MinValue, until = until?.ToUnixTimeMilliseconds() ?? long.MaxValue },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => new SessionSummary(
+            r.SessionId,
+            r.Source,
+            r.Model,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.FirstMs),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.LastMs),
+            r.ToTotals())).ToList();
+    }
+
+    private const string SumColumns = "requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests";
+    private const string SumValues = "@Requests, @InputTokens, @CachedInputTokens, @CacheWriteTokens, @OutputTokens, @ReasoningTokens, @CostPicoUsd, @UnpricedRequests, @UnknownUsageRequests";
+    private const string SumUpdates = """
+        requests = requests + excluded.requests,
+        input_tokens = input_tokens + excluded.input_tokens,
+        cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        cost_pusd = cost_pusd + excluded.cost_pusd,
+        unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+        unknown_usage_requests = unknown_usage_requests + excluded.unknown_usage_requests
+        """;
+
+    private const string UpsertBucketSql =
+        $"INSERT INTO usage_buckets (bucket, source, model, {SumColumns}) VALUES (@Bucket, @Source, @Model, {SumValues}) ON CONFLICT (bucket, source, model) DO UPDATE SET {SumUpdates}";
+
+    private const string UpsertSessionSql =
+        $"""
+        INSERT INTO session_summary (session_id, source, model, first_ms, last_ms, {SumColumns}) VALUES (@SessionId, @Source, @Model, @FirstMs, @LastMs, {SumValues})
+        ON CONFLICT (session_id, source, model) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms), {SumUpdates}
+        """;
+
+    private sealed record SummaryDelta : SummaryCounts
+    {
+        public long Bucket { get; init; }
+        public string? SessionId { get; init; }
+        public string Source { get; init; } = "";
+        public string Model { get; init; } = "";
+        public long FirstMs { get; init; }
+        public long LastMs { get; init; }
+    }
+
+    private sealed record DaySummaryRow : SummaryCounts
+    {
+        public long Day { get; init; }
+        public string Model { get; init; } = "";
+    }
+
+    private sealed record SessionSummaryRow : SummaryCounts
+    {
+        public string SessionId { get; init; } = "";
+        public string Source { get; init; } = "";
+        public string Model { get; init; } = "";
+        public long FirstMs { get; init; }
+        public long LastMs { get; init; }
+    }
+}
+
+/// <summary>The summed columns every summary row has.</summary>
+public record SummaryCounts
+{
+    public long Requests { get; init; }
+    public long InputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
+    public long CacheWriteTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long ReasoningTokens { get; init; }
+    public long CostPicoUsd { get; init; }
+    public long UnpricedRequests { get; init; }
+    public long UnknownUsageRequests { get; init; }
+
+    public SummaryTotals ToTotals() => new(
+        Requests,
+        new TokenUsage(InputTokens, CachedInputTokens, CacheWriteTokens, OutputTokens, ReasoningTokens),
+        Money.FromPico(CostPicoUsd) ?? 0m,
+        UnpricedRequests,
+        UnknownUsageRequests);
+}
+
+/// <summary>Summed counts: requests, tokens, cost (priced calls only), and how many calls are unpriced or of unknown usage.</summary>
+public sealed record SummaryTotals(long Requests, TokenUsage Tokens, decimal CostUsd, long UnpricedRequests, long UnknownUsageRequests);
+
+/// <summary>One local day of one model (model "" = unknown).</summary>
+public sealed record DaySummary(DateOnly Day, string Model, SummaryTotals Totals);
+
+/// <summary>One session's share from one source and model.</summary>
+public sealed record SessionSummary(string SessionId, string Source, string Model, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, SummaryTotals Totals);

@@ -1,0 +1,164 @@
+using System.Globalization;
+using Tollgate.Core.Storage;
+
+namespace Tollgate.Core.Usage.Reports;
+
+/// <summary>Token and cost totals for one bucket (a period, a session, or one model within them).</summary>
+public sealed class UsageTotals
+{
+    public long Requests { get; private set; }
+    public TokenUsage Tokens { get; private set; }
+    public decimal CostUsd { get; private set; }
+
+    /// <summary>Calls with known usage whose model has no price: their cost is not in <see cref="CostUsd"/>.</summary>
+    public long UnpricedRequests { get; private set; }
+
+    /// <summary>Calls whose usage is unknown (not zero): their tokens are not in <see cref="Tokens"/>.</summary>
+    public long UnknownUsageRequests { get; private set; }
+
+    public void Add(SummaryTotals t)
+    {
+        Requests += t.Requests;
+        Tokens += t.Tokens;
+        CostUsd += t.CostUsd;
+        UnpricedRequests += t.UnpricedRequests;
+        UnknownUsageRequests += t.UnknownUsageRequests;
+    }
+}
+
+/// <summary>How a period report groups days.</summary>
+public enum ReportPeriod
+{
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// <summary>One period (a day, the week starting on <see cref="Start"/>, or a month) with per-model breakdowns.</summary>
+/// <param name="Key"><c>2026-11-23</c> for a day or week (its first day), <c>2026-11</c> for a month.</param>
+public sealed record PeriodRow(string Key, DateOnly Start, UsageTotals Totals, IReadOnlyDictionary<string, UsageTotals> Models);
+
+/// <summary>
+/// The daily, weekly and monthly reports: the store's per-day sums in the chosen time zone
+/// (each record bucketed by its own timestamp), grouped into periods, with per-model
+/// breakdowns and a totals row.
+/// </summary>
+public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> Rows, UsageTotals Totals, TimeZoneInfo TimeZone)
+{
+    /// <summary>Model name used for records whose model is not known.</summary>
+    public const string UnknownModel = "(unknown)";
+
+    public static async Task<PeriodReport> BuildAsync(
+        IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
+    {
+        var days = await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
+        var rows = new SortedDictionary<DateOnly, (UsageTotals Totals, SortedDictionary<string, UsageTotals> Models)>();
+        var totals = new UsageTotals();
+        foreach (var day in days)
+        {
+            var start = PeriodStart(day.Day, period, range.WeekStart);
+            if (!rows.TryGetValue(start, out var row))
+            {
+                row = (new UsageTotals(), new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal));
+                rows[start] = row;
+            }
+
+            var model = day.Model.Length == 0 ? UnknownModel : day.Model;
+            if (!row.Models.TryGetValue(model, out var perModel))
+            {
+                perModel = new UsageTotals();
+                row.Models[model] = perModel;
+            }
+
+            perModel.Add(day.Totals);
+            row.Totals.Add(day.Totals);
+            totals.Add(day.Totals);
+        }
+
+        var ordered = rows.Select(r => new PeriodRow(Key(r.Key, period), r.Key, r.Value.Totals, r.Value.Models));
+        return new PeriodReport(period, (range.Descending ? ordered.Reverse() : ordered).ToList(), totals, range.TimeZone);
+    }
+
+    public static DateOnly PeriodStart(DateOnly day, ReportPeriod period, DayOfWeek weekStart) => period switch
+    {
+        ReportPeriod.Weekly => day.AddDays(-(((int)day.DayOfWeek - (int)weekStart + 7) % 7)),
+        ReportPeriod.Monthly => new DateOnly(day.Year, day.Month, 1),
+        _ => day,
+    };
+
+    private static string Key(DateOnly start, ReportPeriod period) =>
+        start.ToString(period == ReportPeriod.Monthly ? "yyyy-MM" : "yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One session (a Codex thread, or a client's session id through the gateway).</summary>
+/// <param name="Codex">What the Codex log says about the session, when it came from one.</param>
+public sealed record SessionRow(
+    string SessionId,
+    DateTimeOffset FirstActivity,
+    DateTimeOffset LastActivity,
+    UsageTotals Totals,
+    IReadOnlyDictionary<string, UsageTotals> Models,
+    CodexSession? Codex);
+
+/// <summary>The session report: one row per session whose last activity is in the range, ordered by last activity.</summary>
+public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTotals Totals, TimeZoneInfo TimeZone)
+{
+    public static async Task<SessionReport> BuildAsync(
+        IUsageStore store, ReportRange range, IReadOnlyDictionary<string, CodexSession> codexSessions, CancellationToken cancellationToken)
+    {
+        var parts = await store.ReadSessionSummariesAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
+        var totals = new UsageTotals();
+        var sessions = parts
+            .GroupBy(p => p.SessionId, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var sum = new UsageTotals();
+                var models = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+                foreach (var part in g)
+                {
+                    var model = part.Model.Length == 0 ? PeriodReport.UnknownModel : part.Model;
+                    if (!models.TryGetValue(model, out var perModel))
+                    {
+                        perModel = new UsageTotals();
+                        models[model] = perModel;
+                    }
+
+                    perModel.Add(part.Totals);
+                    sum.Add(part.Totals);
+                    totals.Add(part.Totals);
+                }
+
+                return new SessionRow(g.Key, g.Min(p => p.FirstActivity), g.Max(p => p.LastActivity), sum, models, codexSessions.GetValueOrDefault(g.Key));
+            });
+        var ordered = range.Descending
+            ? sessions.OrderByDescending(s => s.LastActivity).ThenByDescending(s => s.SessionId, StringComparer.Ordinal)
+            : sessions.OrderBy(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal);
+        return new SessionReport(ordered.ToList(), totals, range.TimeZone);
+    }
+}
+
+/// <summary>A report's range and presentation choices: local dates in a time zone, turned into UTC instants for the query.</summary>
+public sealed record ReportRange(DateOnly? Since, DateOnly? Until, TimeZoneInfo TimeZone, string? Source)
+{
+    /// <summary>Newest first.</summary>
+    public bool Descending { get; init; }
+
+    /// <summary>The first day of a week in the weekly report.</summary>
+    public DayOfWeek WeekStart { get; init; } = DayOfWeek.Monday;
+
+    public DateTimeOffset? FromUtc => Since is { } d ? LocalMidnight(d) : null;
+
+    /// <summary>Exclusive end: midnight after the <see cref="Until"/> day.</summary>
+    public DateTimeOffset? UntilUtc => Until is { } d ? LocalMidnight(d.AddDays(1)) : null;
+
+    private DateTimeOffset LocalMidnight(DateOnly date)
+    {
+        var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        while (TimeZone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(15); // midnight skipped by a DST change
+        }
+
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local));
+    }
+}
