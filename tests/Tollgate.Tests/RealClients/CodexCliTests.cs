@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Tollgate.Core.CodexLogs;
+using Tollgate.Core.Pricing;
+using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
 using Tollgate.Tests.Infrastructure;
 
@@ -66,6 +69,28 @@ public sealed class CodexCliTests : IDisposable
         var record = Assert.Single(await StoredRecordsAsync(gateway));
         AssertTurnRecord(record, output.ThreadId, "http");
         Assert.Equal("resp_http_turn", record.ResponseId);
+
+        // Codex's own log of the same turn, ingested into the same store: the session is
+        // described, and the call — already metered by the gateway — is counted once.
+        var ingested = await new CodexIngester(gateway.Store, PriceTable.Create(null), TimeProvider.System)
+            .IngestAsync([Path.Combine(_dir.FullName, "codex_home")], Ct);
+        Assert.Equal((1, 1), (ingested.FilesRead, ingested.CallsAdded));
+        var counted = await gateway.ReadStoreAsync();
+        Assert.Equal(record.Id, Assert.Single(counted).Id);
+        var all = new List<UsageRecord>();
+        await foreach (var r in gateway.Store.ReadAsync(new UsageQuery(IncludeDuplicates: true), Ct))
+        {
+            all.Add(r);
+        }
+
+        Assert.Equal(record.Id, all.Single(r => r.Source == CodexIngester.Source).DuplicateOf);
+        var day = Assert.Single(await gateway.Store.ReadDaysAsync(null, null, null, TimeZoneInfo.Utc, Ct));
+        Assert.Equal((1L, TurnUsage), (day.Totals.Requests, day.Totals.Tokens));
+        var session = Assert.Single(await gateway.Store.ReadCodexSessionsAsync(null, Ct));
+        Assert.Equal((output.ThreadId, "codex_exec", "0.169.0", Model, "say hi"), (session.Id, session.Originator, session.CliVersion, session.Model, session.FirstPrompt));
+        Assert.Equal(Path.Combine(_dir.FullName, "cwd"), session.Cwd);
+        Assert.Equal(TurnUsage.InputTokens, session.LastInputTokens);
+        Assert.True(session.ContextWindow > 0);
     }
 
     [Fact]
