@@ -18,6 +18,8 @@ public sealed record CodexHomeOptions
     /// <summary>First day; the default range crosses three months and Europe's DST change of 25 October 2026.</summary>
     public DateTimeOffset Start { get; init; } = new(2026, 9, 20, 0, 0, 0, TimeSpan.Zero);
     public int Days { get; init; } = 70;
+    /// <summary>Some threads are resumed 3–20 days later, appending to the same file.</summary>
+    public bool Resumes { get; init; } = true;
     public bool Forks { get; init; } = true;
     public bool SubAgents { get; init; } = true;
     public bool ArchivedCopies { get; init; } = true;
@@ -48,6 +50,9 @@ public sealed class GeneratedHome
 
     /// <summary>Forked and sub-agent threads, and which parent each one came from.</summary>
     public Dictionary<string, string> Children { get; } = [];
+
+    /// <summary>The sub-agent threads (their files begin with the parent's replayed history).</summary>
+    public HashSet<string> SubAgents { get; } = [];
     public HashSet<string> ArchivedOnly { get; } = [];
     public int Files { get; set; }
     public int ArchivedCopies { get; set; }
@@ -108,7 +113,7 @@ public static class CodexHomeGenerator
             var thread = new ThreadLog(NewId(random, start), start, options, random, result);
             thread.Meta(thread.Id, null);
             thread.Burst(random.Next(2, 12));
-            if (random.Next(5) == 0)
+            if (options.Resumes && random.Next(5) == 0)
             {
                 thread.Resume(TimeSpan.FromDays(random.Next(3, 20)), random.Next(1, 5)); // appended to the same file weeks later
             }
@@ -133,6 +138,7 @@ public static class CodexHomeGenerator
                 child.Meta(child.Id, null);
                 child.Burst(random.Next(1, 4));
                 result.Children[child.Id] = thread.Id;
+                result.SubAgents.Add(child.Id);
                 result.ReplayedParentShare[child.Id] = thread.Total;
                 Finish(child, result, options, random);
             }
@@ -186,7 +192,8 @@ public static class CodexHomeGenerator
     /// <summary>One thread's file being written, line by line, with the running cumulative total.</summary>
     private sealed class ThreadLog(string id, DateTimeOffset start, CodexHomeOptions options, Random random, GeneratedHome result)
     {
-        private const string Filler = "The quick brown fox jumps over the lazy dog while the build runs and the tests pass. ";
+        private static readonly string FillerLine = "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\""
+            + string.Concat(Enumerable.Repeat("The quick brown fox jumps over the lazy dog while the build runs and the tests pass. ", 46)) + "\"}]}";
         private readonly StringBuilder _text = new();
         private readonly int _timestampStyle = options.NumericTimestamps ? random.Next(3) : 0;
         private string _model = options.Models[random.Next(options.Models.Length)];
@@ -272,15 +279,10 @@ public static class CodexHomeGenerator
             var output = random.Next(20, 3_000);
             var reasoning = (long)(output * random.NextDouble() * 0.6);
             var usage = new TokenUsage(input, cached, 0, output, reasoning);
-            if (options.FillerBytesPerCall > 0)
+            // Reasoning, tool calls and messages: lines of up to 4 KB, most of a real file's bytes.
+            for (var left = options.FillerBytesPerCall; left > 0; left -= FillerLine.Length)
             {
-                var text = new StringBuilder();
-                while (text.Length < options.FillerBytesPerCall)
-                {
-                    text.Append(Filler);
-                }
-
-                Line("response_item", $$"""{"type":"message","role":"assistant","content":[{"type":"output_text","text":"{{text}}"}]}""");
+                Line("response_item", FillerLine);
             }
 
             Total += usage;

@@ -27,7 +27,8 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 {
     public const string Source = "codex-log";
 
-    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> homes, CancellationToken cancellationToken)
+    /// <param name="progress">Told how many of the files to look at are done, out of how many (for a progress bar).</param>
+    public async Task<IngestReport> IngestAsync(IReadOnlyList<string> homes, CancellationToken cancellationToken, IProgress<(int Done, int Total)>? progress = null)
     {
         var problems = new List<string>();
         var files = new List<(string Home, string Path, long Size, bool Archived)>();
@@ -55,9 +56,22 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
             await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
         }
 
-        int read = 0, unchanged = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0;
+        int read = 0, unchanged = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0, done = 0;
+        progress?.Report((0, canonical.Count));
         using var writeGate = new SemaphoreSlim(1, 1);
         await Parallel.ForEachAsync(canonical, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
+        {
+            try
+            {
+                await IngestFileAsync(file, ct);
+            }
+            finally
+            {
+                progress?.Report((Interlocked.Increment(ref done), canonical.Count));
+            }
+        });
+
+        async Task IngestFileAsync((string Home, string Path, long Size, bool Archived) file, CancellationToken ct)
         {
             var before = known.GetValueOrDefault(file.Path);
             RolloutRead result;
@@ -107,7 +121,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
             {
                 Interlocked.Increment(ref restarted);
             }
-        });
+        }
 
         return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems);
     }

@@ -224,13 +224,13 @@ public sealed partial class SqliteUsageStore
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>How many calls went through the gateway (final attempts only) in a time range.</summary>
+    /// <summary>How many calls through the gateway were answered with usage in a time range (failed attempts are not messages).</summary>
     public async Task<long> CountGatewayRequestsAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT SUM(requests) FROM usage_buckets WHERE source = 'gateway' AND bucket >= @from AND bucket < @until",
-            new { from = from.ToUnixTimeMilliseconds() / BucketMs, until = (until.ToUnixTimeMilliseconds() + BucketMs - 1) / BucketMs },
+            "SELECT COUNT(*) FROM usage_records WHERE time_ms >= @from AND time_ms < @until AND source = 'gateway' AND input_tokens IS NOT NULL",
+            new { from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken));
     }
 

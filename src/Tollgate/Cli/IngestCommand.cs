@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Spectre.Console;
 using Tollgate.Core.CodexLogs;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
@@ -11,7 +12,11 @@ internal static class Ingestion
 {
     /// <summary>Ingests the given homes, else the resolved ones; the report is null when the store cannot be used.</summary>
     public static async Task<(IngestReport? Report, IReadOnlyList<string> Homes, string? Error)> RunAsync(
-        Core.Configuration.AppPaths paths, Core.Configuration.TollgateConfig config, string[]? homesGiven, CancellationToken cancellationToken)
+        Core.Configuration.AppPaths paths,
+        Core.Configuration.TollgateConfig config,
+        string[]? homesGiven,
+        CancellationToken cancellationToken,
+        IProgress<(int Done, int Total)>? progress = null)
     {
         var database = new SqliteDatabase(paths.DatabasePath);
         try
@@ -26,7 +31,7 @@ internal static class Ingestion
             }
 
             var store = new SqliteUsageStore(database);
-            return (await new CodexIngester(store, PriceTable.Create(config.Pricing), TimeProvider.System).IngestAsync(homes, cancellationToken), homes, null);
+            return (await new CodexIngester(store, PriceTable.Create(config.Pricing), TimeProvider.System).IngestAsync(homes, cancellationToken, progress), homes, null);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
@@ -54,14 +59,17 @@ internal sealed class IngestCommand : Command
                 return ExitCodes.InvalidConfig;
             }
 
-            var (report, homes, error) = await Ingestion.RunAsync(paths, config, parse.GetValue(_homes), ct);
+            var json = parse.GetValue(_json);
+            var (report, homes, error) = json || Console.IsOutputRedirected
+                ? await Ingestion.RunAsync(paths, config, parse.GetValue(_homes), ct)
+                : await WithProgressBarAsync(progress => Ingestion.RunAsync(paths, config, parse.GetValue(_homes), ct, progress));
             if (report is null)
             {
                 CliContext.Error(error!);
                 return ExitCodes.StorageUnavailable;
             }
 
-            if (parse.GetValue(_json))
+            if (json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             }
@@ -91,5 +99,32 @@ internal sealed class IngestCommand : Command
 
             return ExitCodes.Success;
         });
+    }
+
+    /// <summary>Runs the ingestion under a progress bar (files done out of files to look at) that clears when it ends.</summary>
+    private static async Task<T> WithProgressBarAsync<T>(Func<IProgress<(int Done, int Total)>, Task<T>> run)
+    {
+        T result = default!;
+        await AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("Reading Codex session logs", maxValue: 1);
+                result = await run(new BarProgress(task));
+                task.StopTask();
+            });
+        return result;
+    }
+
+    /// <summary>Moves a Spectre progress task; called from the ingester's worker threads.</summary>
+    private sealed class BarProgress(ProgressTask task) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value)
+        {
+            task.MaxValue = Math.Max(1, value.Total);
+            task.Value = value.Done;
+        }
     }
 }

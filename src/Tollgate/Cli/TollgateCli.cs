@@ -17,6 +17,7 @@ internal static class TollgateCli
         root.Subcommands.Add(new ServeCommand(config));
         root.Subcommands.Add(new UsageCommand(config));
         root.Subcommands.Add(new IngestCommand(config));
+        root.Subcommands.Add(new LimitsCommand(config));
         root.Subcommands.Add(new HomesCommand(config));
         root.Subcommands.Add(new AccountsCommand(config));
         root.Subcommands.Add(new KeysCommand());

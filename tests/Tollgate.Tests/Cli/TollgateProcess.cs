@@ -63,7 +63,7 @@ internal sealed class TollgateProcess : IAsyncDisposable
     /// Runs in a pseudo-terminal (util-linux <c>script</c>, part of every Debian), so prompts
     /// behave as they do for a person: <paramref name="typed"/> is typed once <paramref name="prompt"/>
     /// is on the screen and the program has taken the first keystroke (typed earlier, the
-    /// terminal itself would echo it). Bounded by 60 s.
+    /// terminal itself would echo it); with nothing to type, it only watches. Bounded by 60 s.
     /// </summary>
     public static async Task<(int ExitCode, string Output)> RunInTerminalAsync(IReadOnlyDictionary<string, string> environment, string prompt, string typed, params string[] args)
     {
@@ -117,16 +117,20 @@ internal sealed class TollgateProcess : IAsyncDisposable
 
             // One keystroke first; once the program has answered it (a mask, for a secret),
             // the terminal is in the program's hands and the rest may follow.
-            var before = Screen().Length;
-            await process.StandardInput.WriteAsync(typed[..1]);
-            await process.StandardInput.FlushAsync(limit.Token);
-            while (Screen().Length == before && !process.HasExited)
+            if (typed.Length > 0)
             {
-                await Task.Delay(20, limit.Token);
+                var before = Screen().Length;
+                await process.StandardInput.WriteAsync(typed[..1]);
+                await process.StandardInput.FlushAsync(limit.Token);
+                while (Screen().Length == before && !process.HasExited)
+                {
+                    await Task.Delay(20, limit.Token);
+                }
+
+                await process.StandardInput.WriteAsync(typed[1..]);
+                await process.StandardInput.FlushAsync(limit.Token);
             }
 
-            await process.StandardInput.WriteAsync(typed[1..]);
-            await process.StandardInput.FlushAsync(limit.Token);
             await process.WaitForExitAsync(limit.Token);
             await reader;
         }

@@ -38,6 +38,20 @@ internal static class InstalledClients
         return Locate("TOLLGATE_CLAUDE_BIN", "Claude Code", $"@anthropic-ai/claude-code-{os}-{arch}/claude", $"@anthropic-ai/claude-code-{os}-{arch}-musl/claude");
     }
 
+    /// <summary>Path to ccusage 20.0.24's native executable (the log-parity reference).</summary>
+    public static string Ccusage()
+    {
+        var (os, arch) = Platform();
+        var path = Locate("TOLLGATE_CCUSAGE_BIN", "ccusage", $"@ccusage/ccusage-{os}-{arch}/bin/ccusage", ".bin/ccusage");
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) == 0)
+        {
+            // npm unpacks the platform package without the execute bit; ccusage's node launcher sets it on first run, as this does.
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        return path;
+    }
+
     /// <summary>The repository root: the first folder above the test binaries holding <c>Tollgate.slnx</c>.</summary>
     public static string RepoRoot()
     {
