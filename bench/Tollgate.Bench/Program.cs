@@ -19,4 +19,43 @@ if (args is ["generate-codex-home", var path, var megabytes, ..])
     return;
 }
 
+if (args is ["raw-read-codex-home", var rawDir, ..])
+{
+    // The floor: the bytes and the newlines, nothing else.
+    var files = Directory.GetFiles(rawDir, "rollout-*.jsonl", SearchOption.AllDirectories);
+    long lines = 0, bytes = 0;
+    var buffer = new byte[256 * 1024];
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    foreach (var file in files)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0);
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            bytes += n;
+            lines += buffer.AsSpan(0, n).Count((byte)'\n');
+        }
+    }
+
+    Console.WriteLine($"{files.Length} files, {bytes / 1024 / 1024} MiB, {lines} lines in {clock.ElapsedMilliseconds} ms");
+    return;
+}
+
+if (args is ["read-codex-home", var dir, ..])
+{
+    // Reading alone, one thread: what the ingester's readers cost without the store.
+    var files = Directory.GetFiles(dir, "rollout-*.jsonl", SearchOption.AllDirectories);
+    long calls = 0, bytes = 0;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    foreach (var file in files)
+    {
+        var read = Tollgate.Core.CodexLogs.RolloutReader.Read(file, null);
+        calls += read.Calls.Count;
+        bytes += read.Cursor.Offset;
+    }
+
+    Console.WriteLine($"{files.Length} files, {bytes / 1024 / 1024} MiB, {calls} calls in {clock.ElapsedMilliseconds} ms");
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Tollgate.Bench.MeteringBenchmarks).Assembly).Run(args);

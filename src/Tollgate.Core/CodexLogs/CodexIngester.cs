@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
@@ -31,7 +32,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
     public async Task<IngestReport> IngestAsync(IReadOnlyList<string> homes, CancellationToken cancellationToken, IProgress<(int Done, int Total)>? progress = null)
     {
         var problems = new List<string>();
-        var files = new List<(string Home, string Path, long Size, bool Archived)>();
+        var files = new List<RolloutFile>();
         foreach (var home in homes)
         {
             if (!Directory.Exists(home))
@@ -58,26 +59,75 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 
         int read = 0, unchanged = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0, done = 0;
         progress?.Report((0, canonical.Count));
-        using var writeGate = new SemaphoreSlim(1, 1);
-        await Parallel.ForEachAsync(canonical, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
-        {
-            try
-            {
-                await IngestFileAsync(file, ct);
-            }
-            finally
-            {
-                progress?.Report((Interlocked.Increment(ref done), canonical.Count));
-            }
-        });
 
-        async Task IngestFileAsync((string Home, string Path, long Size, bool Archived) file, CancellationToken ct)
+        // Files are read in parallel; one writer stores what they found, many files per
+        // transaction. A failed write stops the readers and is what the caller sees.
+        var found = Channel.CreateBounded<CodexFileUpdate>(new BoundedChannelOptions(256) { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var batch = new List<CodexFileUpdate>();
+                    while (await found.Reader.WaitToReadAsync(stop.Token))
+                    {
+                        while (batch.Count < MaxFilesPerTransaction && found.Reader.TryRead(out var update))
+                        {
+                            batch.Add(update);
+                        }
+
+                        await store.ApplyCodexFilesAsync(batch, time.GetUtcNow(), stop.Token);
+                        batch.Clear();
+                    }
+                }
+                catch
+                {
+                    await stop.CancelAsync();
+                    throw;
+                }
+            },
+            CancellationToken.None);
+
+        try
+        {
+            await Parallel.ForEachAsync(canonical, new ParallelOptions { CancellationToken = stop.Token, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
+            {
+                try
+                {
+                    await ReadFileAsync(file, ct);
+                }
+                finally
+                {
+                    progress?.Report((Interlocked.Increment(ref done), canonical.Count));
+                }
+            });
+        }
+        catch (OperationCanceledException) when (writer.IsFaulted)
+        {
+            // the writer's own error follows
+        }
+        finally
+        {
+            found.Writer.TryComplete();
+        }
+
+        await writer;
+        return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems);
+
+        async Task ReadFileAsync(RolloutFile file, CancellationToken ct)
         {
             var before = known.GetValueOrDefault(file.Path);
+            if (before is not null && before.Cursor.Size == file.Size && before.Cursor.ModifiedAt == file.Modified)
+            {
+                Interlocked.Increment(ref unchanged); // same size and time as last read: not even opened
+                return;
+            }
+
             RolloutRead result;
             try
             {
-                result = RolloutReader.Read(file.Path, before?.Cursor);
+                result = RolloutReader.Read(file.Path, before?.CursorWithState());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -103,16 +153,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
                 result.Cursor,
                 (result.Restarted ? 0 : before?.MalformedLines ?? 0) + result.MalformedLines,
                 (result.Restarted ? 0 : before?.OversizedLines ?? 0) + result.OversizedLines);
-            await writeGate.WaitAsync(ct);
-            try
-            {
-                await store.ApplyCodexFileAsync(state, new CodexFileFindings(records, result.Messages, result.RateLimits), replace: result.Restarted, time.GetUtcNow(), ct);
-            }
-            finally
-            {
-                writeGate.Release();
-            }
-
+            await found.Writer.WriteAsync(new CodexFileUpdate(state, new CodexFileFindings(records, result.Messages, result.RateLimits), result.Restarted), ct);
             Interlocked.Increment(ref read);
             Interlocked.Add(ref calls, records.Count);
             Interlocked.Add(ref malformed, result.MalformedLines);
@@ -122,9 +163,10 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
                 Interlocked.Increment(ref restarted);
             }
         }
-
-        return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems);
     }
+
+    /// <summary>Files stored per transaction at most.</summary>
+    private const int MaxFilesPerTransaction = 256;
 
     private UsageRecord ToRecord(CodexCall call, string path) => new()
     {
@@ -147,7 +189,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         SourceFile = path,
     };
 
-    private static IEnumerable<(string Home, string Path, long Size, bool Archived)> Enumerate(string home, string dir, SearchOption depth, bool archived, List<string> problems)
+    private static IEnumerable<RolloutFile> Enumerate(string home, string dir, SearchOption depth, bool archived, List<string> problems)
     {
         if (!Directory.Exists(dir))
         {
@@ -158,7 +200,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         {
             return new DirectoryInfo(dir)
                 .EnumerateFiles("rollout-*.jsonl", new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true })
-                .Select(f => (home, f.FullName, f.Length, archived))
+                .Select(f => new RolloutFile(home, f.FullName, f.Length, RolloutReader.Milliseconds(f.LastWriteTimeUtc), archived))
                 .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -168,3 +210,6 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         }
     }
 }
+
+/// <summary>A rollout file found in a home, with what its directory entry says.</summary>
+internal sealed record RolloutFile(string Home, string Path, long Size, DateTimeOffset Modified, bool Archived);

@@ -102,7 +102,48 @@ public sealed class RolloutCounter
     public long? ContextWindow => _s.ContextWindow;
 
     /// <summary>True when the line may matter: cheap byte markers, checked before any JSON parsing.</summary>
-    public static bool MayMatter(ReadOnlySpan<byte> line) =>
+    /// <remarks>
+    /// Codex writes the line's <c>type</c> (and an <c>event_msg</c>'s payload type) within its
+    /// first bytes: <c>{"timestamp":…,"ordinal":N,"type":"response_item","payload":{"type":…</c>.
+    /// So the head decides for nearly every line — the long <c>response_item</c> lines, most of
+    /// a file, are never scanned. A line whose head does not look like that (another writer, keys
+    /// in another order) falls back to searching the whole line for the markers.
+    /// </remarks>
+    public static bool MayMatter(ReadOnlySpan<byte> line)
+    {
+        var head = line[..Math.Min(line.Length, HeadBytes)];
+        var at = head.IndexOf("\"type\":\""u8);
+        if (at < 0)
+        {
+            return MayMatterAnywhere(line);
+        }
+
+        var type = head[(at + 8)..];
+        if (type.StartsWith("response_item\""u8) || type.StartsWith("world_state\""u8) || type.StartsWith("token_usage_record\""u8) || type.StartsWith("compacted\""u8))
+        {
+            return false;
+        }
+
+        if (type.StartsWith("session_meta\""u8) || type.StartsWith("turn_context\""u8))
+        {
+            return true;
+        }
+
+        var eventPrefix = "event_msg\",\"payload\":{\"type\":\""u8;
+        if (!type.StartsWith(eventPrefix))
+        {
+            return MayMatterAnywhere(line);
+        }
+
+        var payloadType = type[eventPrefix.Length..];
+        return payloadType.StartsWith("token_count\""u8) || payloadType.StartsWith("user_message\""u8)
+            || (payloadType.StartsWith("item_completed\""u8) && line.IndexOf("\"UserMessage\""u8) >= 0);
+    }
+
+    /// <summary>How far into a line its type is looked for.</summary>
+    private const int HeadBytes = 160;
+
+    private static bool MayMatterAnywhere(ReadOnlySpan<byte> line) =>
         line.IndexOf("token_count"u8) >= 0 || line.IndexOf("turn_context"u8) >= 0 || line.IndexOf("session_meta"u8) >= 0
         || line.IndexOf("user_message"u8) >= 0 || line.IndexOf("UserMessage"u8) >= 0;
 

@@ -53,8 +53,7 @@ public static class RolloutReader
             BufferSize = 0,
         });
         var size = stream.Length;
-        var mtime = File.GetLastWriteTimeUtc(path).Ticks;
-        var modified = new DateTimeOffset(mtime - (mtime % TimeSpan.TicksPerMillisecond), TimeSpan.Zero); // what the store keeps
+        var modified = Milliseconds(File.GetLastWriteTimeUtc(path));
         var identity = Identity(stream);
         if (cursor is not null && cursor.Identity == identity && cursor.Size == size && cursor.ModifiedAt == modified)
         {
@@ -150,6 +149,9 @@ public static class RolloutReader
 
         return new RolloutRead(calls, messages, limits, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
     }
+
+    /// <summary>A file's modification time as the store keeps it: whole milliseconds, UTC.</summary>
+    public static DateTimeOffset Milliseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     /// <summary>A hash of the first line (at most 4 KiB): a rewritten file starts with another <c>session_meta</c>.</summary>
     private static string Identity(FileStream stream)

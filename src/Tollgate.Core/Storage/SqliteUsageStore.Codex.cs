@@ -10,43 +10,70 @@ namespace Tollgate.Core.Storage;
 /// <summary>What the Codex log ingester keeps: file cursors, sessions, user messages and the latest usage limits per file.</summary>
 public sealed partial class SqliteUsageStore
 {
-    /// <summary>The rollout files ingested so far, with their cursors.</summary>
+    /// <summary>
+    /// The rollout files ingested so far, with their cursors. Read on every report, so without
+    /// Dapper (its first use per row type costs more than the rows) and with each file's counter
+    /// state left as JSON until the file has changed (<see cref="CodexFileState.CursorWithState"/>).
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, CodexFileState>> ReadCodexFilesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<CodexFileRow>(new CommandDefinition(
-            "SELECT path AS Path, home AS Home, thread_id AS ThreadId, offset AS Offset, size AS Size, modified_ms AS ModifiedMs, identity AS Identity, state_json AS StateJson, malformed_lines AS MalformedLines, oversized_lines AS OversizedLines FROM codex_files",
-            cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.Path, r => new CodexFileState(
-            r.Path,
-            r.Home,
-            r.ThreadId,
-            new RolloutCursor(r.Offset, r.Size, DateTimeOffset.FromUnixTimeMilliseconds(r.ModifiedMs), r.Identity,
-                r.StateJson is null ? null : JsonSerializer.Deserialize(r.StateJson, StoreJson.Default.RolloutState)),
-            (int)r.MalformedLines,
-            (int)r.OversizedLines));
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines FROM codex_files";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var files = new Dictionary<string, CodexFileState>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var path = reader.GetString(0);
+            files[path] = new CodexFileState(
+                path,
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                new RolloutCursor(reader.GetInt64(3), reader.GetInt64(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6), State: null),
+                (int)reader.GetInt64(8),
+                (int)reader.GetInt64(9))
+            {
+                StateJson = reader.IsDBNull(7) ? null : reader.GetString(7),
+            };
+        }
+
+        return files;
     }
 
     /// <summary>
-    /// Stores what one read of a rollout file found, with its new cursor and its session's row,
-    /// in one transaction. With <paramref name="replace"/>, what was counted from the file before
-    /// is taken out first (records, their summary share, messages, limits): the file was
-    /// truncated or rewritten.
+    /// Stores what reads of rollout files found, each with its new cursor and its session's row,
+    /// in one transaction (one per file would cost more than the reading). With
+    /// <see cref="CodexFileUpdate.Replace"/>, what was counted from a file before is taken out
+    /// first (records, their summary share, messages, limits): it was truncated or rewritten.
     /// </summary>
-    public async Task ApplyCodexFileAsync(CodexFileState file, CodexFileFindings found, bool replace, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task ApplyCodexFilesAsync(IReadOnlyList<CodexFileUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (file, found, replace) in updates)
+        {
+            await ApplyCodexFileAsync(connection, tx, file, found, replace, now);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    private static async Task ApplyCodexFileAsync(SqliteConnection connection, SqliteTransaction tx, CodexFileState file, CodexFileFindings found, bool replace, DateTimeOffset now)
+    {
         if (replace)
         {
             await RemoveFileRecordsAsync(connection, tx, file.Path);
         }
 
         await AppendAsync(connection, tx, found.Records);
-        await connection.ExecuteAsync(
-            "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (@TimeMs, @SessionId, @SourceFile)",
-            found.Messages.Select(m => new { TimeMs = m.ToUnixTimeMilliseconds(), SessionId = file.ThreadId, SourceFile = file.Path }),
-            tx);
+        if (found.Messages.Count > 0)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (@TimeMs, @SessionId, @SourceFile)",
+                found.Messages.Select(m => new { TimeMs = m.ToUnixTimeMilliseconds(), SessionId = file.ThreadId, SourceFile = file.Path }),
+                tx);
+        }
+
         if (found.RateLimits is { IsEmpty: false } limits)
         {
             // Only the latest snapshot of a file matters: it supersedes the ones read before.
@@ -80,7 +107,6 @@ public sealed partial class SqliteUsageStore
                 UpdatedMs = now.ToUnixTimeMilliseconds(),
             },
             tx);
-        await tx.CommitAsync(cancellationToken);
     }
 
     private static async Task UpsertSessionAsync(SqliteConnection connection, SqliteTransaction tx, CodexFileState file, IReadOnlyList<UsageRecord> records, bool replace)
@@ -234,20 +260,6 @@ public sealed partial class SqliteUsageStore
             cancellationToken: cancellationToken));
     }
 
-    private sealed class CodexFileRow
-    {
-        public string Path { get; init; } = "";
-        public string Home { get; init; } = "";
-        public string? ThreadId { get; init; }
-        public long Offset { get; init; }
-        public long Size { get; init; }
-        public long ModifiedMs { get; init; }
-        public string Identity { get; init; } = "";
-        public string? StateJson { get; init; }
-        public long MalformedLines { get; init; }
-        public long OversizedLines { get; init; }
-    }
-
     private sealed class CodexSessionRow
     {
         public string Id { get; init; } = "";
@@ -270,7 +282,20 @@ public sealed partial class SqliteUsageStore
 }
 
 /// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
-public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines);
+public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines)
+{
+    /// <summary>The counter's state as stored, not yet read into <see cref="RolloutCursor.State"/>.</summary>
+    public string? StateJson { get; init; }
+
+    /// <summary>The cursor with its counter state, read from <see cref="StateJson"/> if that has not been done.</summary>
+    public RolloutCursor CursorWithState() =>
+        Cursor.State is null && StateJson is not null
+            ? Cursor with { State = JsonSerializer.Deserialize(StateJson, StoreJson.Default.RolloutState) }
+            : Cursor;
+}
+
+/// <summary>One file's share of an ingestion batch.</summary>
+public sealed record CodexFileUpdate(CodexFileState File, CodexFileFindings Found, bool Replace);
 
 /// <summary>What one read of a rollout file found besides its cursor.</summary>
 public sealed record CodexFileFindings(IReadOnlyList<UsageRecord> Records, IReadOnlyList<DateTimeOffset> Messages, RateLimitSnapshot? RateLimits);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Tollgate.Core.Usage;
@@ -165,33 +166,63 @@ public sealed partial class SqliteUsageStore
     public async Task<IReadOnlyList<DaySummary>> ReadDaysAsync(
         DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
+        // Plain ADO.NET: a report is a short process, and Dapper's first use of a row type costs more than the query.
         await using var connection = await OpenAsync(cancellationToken);
-        var filter = (source is null ? "" : " AND source = @source") + " AND bucket >= @first AND bucket <= @last";
-        var span = await connection.QuerySingleAsync<(long? Min, long? Max)>(new CommandDefinition(
-            "SELECT MIN(bucket), MAX(bucket) FROM usage_buckets WHERE 1 = 1" + filter,
-            new { source, first = Slot(from) ?? long.MinValue, last = (Slot(until) ?? long.MaxValue) - (until is null ? 0 : 1) },
-            cancellationToken: cancellationToken));
-        if (span.Min is not { } first || span.Max is not { } last)
+        var filter = (source is null ? "" : " AND source = $source") + " AND bucket >= $first AND bucket <= $last";
+        long first, last;
+        await using (var span = connection.CreateCommand())
         {
-            return [];
+            span.CommandText = "SELECT MIN(bucket), MAX(bucket) FROM usage_buckets WHERE 1 = 1" + filter;
+            Bind(span, source, Slot(from) ?? long.MinValue, (Slot(until) ?? long.MaxValue) - (until is null ? 0 : 1));
+            await using var reader = await span.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
+            {
+                return [];
+            }
+
+            (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
         var offsets = OffsetSpans(zone, first, last);
         var localSlot = "bucket + " + (offsets.Count == 1
-            ? offsets[0].OffsetSlots.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? offsets[0].OffsetSlots.ToString(CultureInfo.InvariantCulture)
             : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN bucket < {o.StartSlot} THEN {offsets[i].OffsetSlots} ")) + $"ELSE {offsets[^1].OffsetSlots} END");
-        var sql = $"""
-            SELECT ({localSlot}) / 96 AS Day, model AS Model, SUM(requests) AS Requests,
-                SUM(input_tokens) AS InputTokens, SUM(cached_input_tokens) AS CachedInputTokens, SUM(cache_write_tokens) AS CacheWriteTokens,
-                SUM(output_tokens) AS OutputTokens, SUM(reasoning_tokens) AS ReasoningTokens, SUM(cost_pusd) AS CostPicoUsd,
-                SUM(unpriced_requests) AS UnpricedRequests, SUM(unknown_usage_requests) AS UnknownUsageRequests
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT ({localSlot}) / 96 AS day, model, {SumSelect}
             FROM usage_buckets WHERE 1 = 1{filter}
-            GROUP BY Day, model HAVING SUM(requests) > 0
+            GROUP BY day, model HAVING SUM(requests) > 0
             """;
-        var rows = await connection.QueryAsync<DaySummaryRow>(new CommandDefinition(sql, new { source, first, last }, cancellationToken: cancellationToken));
+        Bind(command, source, first, last);
+        var days = new List<DaySummary>();
         var epoch = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-        return rows.Select(r => new DaySummary(DateOnly.FromDayNumber(epoch + (int)r.Day), r.Model, r.ToTotals())).ToList();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                days.Add(new DaySummary(DateOnly.FromDayNumber(epoch + (int)reader.GetInt64(0)), reader.GetString(1), ReadTotals(reader, 2)));
+            }
+        }
+
+        return days;
+
+        static void Bind(SqliteCommand command, string? source, long first, long last)
+        {
+            command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+            command.Parameters.AddWithValue("$first", first);
+            command.Parameters.AddWithValue("$last", last);
+        }
     }
+
+    /// <summary>The summed columns, in the order <see cref="ReadTotals"/> reads them.</summary>
+    private const string SumSelect = "SUM(requests), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_pusd), SUM(unpriced_requests), SUM(unknown_usage_requests)";
+
+    private static SummaryTotals ReadTotals(SqliteDataReader reader, int at) => new(
+        reader.GetInt64(at),
+        new TokenUsage(reader.GetInt64(at + 1), reader.GetInt64(at + 2), reader.GetInt64(at + 3), reader.GetInt64(at + 4), reader.GetInt64(at + 5)),
+        Money.FromPico(reader.GetInt64(at + 6)) ?? 0m,
+        reader.GetInt64(at + 7),
+        reader.GetInt64(at + 8));
 
     /// <summary>The slot an instant falls in (a day boundary in any zone is a slot boundary).</summary>
     private static long? Slot(DateTimeOffset? time) => time is { } t ? (long)Math.Floor(t.ToUnixTimeMilliseconds() / (double)BucketMs) : null;
@@ -293,12 +324,6 @@ public sealed partial class SqliteUsageStore
         public string Model { get; init; } = "";
         public long FirstMs { get; init; }
         public long LastMs { get; init; }
-    }
-
-    private sealed record DaySummaryRow : SummaryCounts
-    {
-        public long Day { get; init; }
-        public string Model { get; init; } = "";
     }
 
     private sealed record SessionSummaryRow : SummaryCounts
