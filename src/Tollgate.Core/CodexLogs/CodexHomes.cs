@@ -13,8 +13,18 @@ public sealed class CodexHomes(SqliteDatabase database, TimeProvider time)
 {
     public async Task<IReadOnlyList<string>> ListAddedAsync(CancellationToken cancellationToken)
     {
+        // Read before every report: a plain command, not Dapper (whose first use costs more).
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition("SELECT path FROM codex_homes ORDER BY added_ms", cancellationToken: cancellationToken))).AsList();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path FROM codex_homes ORDER BY added_ms";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var homes = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            homes.Add(reader.GetString(0));
+        }
+
+        return homes;
     }
 
     /// <summary>Adds a home; false when it was already there.</summary>

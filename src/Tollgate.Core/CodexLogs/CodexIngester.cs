@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Threading.Channels;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
@@ -57,8 +58,30 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
             await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
         }
 
-        int read = 0, unchanged = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0, done = 0;
-        progress?.Report((0, canonical.Count));
+        // Most runs find most files as they were: those are skipped here, before any thread or
+        // channel is set up, by their size and modification time (a file is not even opened).
+        var unchanged = 0;
+        var changed = new List<RolloutFile>();
+        foreach (var file in canonical)
+        {
+            if (known.GetValueOrDefault(file.Path) is { } before && before.Cursor.Size == file.Size && before.Cursor.ModifiedAt == file.Modified)
+            {
+                unchanged++;
+            }
+            else
+            {
+                changed.Add(file);
+            }
+        }
+
+        if (changed.Count == 0)
+        {
+            progress?.Report((canonical.Count, canonical.Count));
+            return new IngestReport(files.Count, 0, unchanged, 0, files.Count - canonical.Count, 0, 0, 0, problems);
+        }
+
+        int read = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0, done = unchanged;
+        progress?.Report((done, canonical.Count));
 
         // Files are read in parallel; one writer stores what they found, many files per
         // transaction. A failed write stops the readers and is what the caller sees.
@@ -91,7 +114,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 
         try
         {
-            await Parallel.ForEachAsync(canonical, new ParallelOptions { CancellationToken = stop.Token, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
+            await Parallel.ForEachAsync(changed, new ParallelOptions { CancellationToken = stop.Token, MaxDegreeOfParallelism = Environment.ProcessorCount }, async (file, ct) =>
             {
                 try
                 {
@@ -118,12 +141,6 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         async Task ReadFileAsync(RolloutFile file, CancellationToken ct)
         {
             var before = known.GetValueOrDefault(file.Path);
-            if (before is not null && before.Cursor.Size == file.Size && before.Cursor.ModifiedAt == file.Modified)
-            {
-                Interlocked.Increment(ref unchanged); // same size and time as last read: not even opened
-                return;
-            }
-
             RolloutRead result;
             try
             {
@@ -198,10 +215,12 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 
         try
         {
-            return new DirectoryInfo(dir)
-                .EnumerateFiles("rollout-*.jsonl", new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true })
-                .Select(f => new RolloutFile(home, f.FullName, f.Length, RolloutReader.Milliseconds(f.LastWriteTimeUtc), archived))
-                .ToList();
+            // Straight from the directory entries: no FileInfo per file.
+            var options = new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true };
+            return new FileSystemEnumerable<RolloutFile>(dir, (ref entry) => new RolloutFile(home, entry.ToFullPath(), entry.Length, RolloutReader.Milliseconds(entry.LastWriteTimeUtc.UtcDateTime), archived), options)
+            {
+                ShouldIncludePredicate = (ref entry) => !entry.IsDirectory && entry.FileName.StartsWith("rollout-") && entry.FileName.EndsWith(".jsonl"),
+            }.ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

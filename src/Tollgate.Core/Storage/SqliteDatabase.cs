@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Tollgate.Core.Storage;
@@ -30,8 +29,17 @@ public sealed class SqliteDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        await ExecuteAsync(connection, null, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", cancellationToken);
         return connection;
+    }
+
+    // Plain commands here: every CLI run opens the database, and Dapper's first use costs more than these.
+    private static async Task<object?> ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken, bool scalar = false)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return scalar ? await command.ExecuteScalarAsync(cancellationToken) : await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Creates or upgrades the schema; safe to call on every start and from several stores.</summary>
@@ -44,9 +52,14 @@ public sealed class SqliteDatabase
         }
 
         await using var connection = await OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
-        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
-        var version = await connection.ExecuteScalarAsync<long>("PRAGMA user_version;", transaction: tx);
+        if ((long)(await ExecuteAsync(connection, null, "PRAGMA user_version;", cancellationToken, scalar: true))! == Migrations.Steps.Length)
+        {
+            return; // up to date (and WAL, which the file remembers): the common case, one read
+        }
+
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL;", cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+        var version = (long)(await ExecuteAsync(connection, tx, "PRAGMA user_version;", cancellationToken, scalar: true))!;
         if (version > Migrations.Steps.Length)
         {
             throw new InvalidOperationException(
@@ -55,8 +68,8 @@ public sealed class SqliteDatabase
 
         for (var step = (int)version; step < Migrations.Steps.Length; step++)
         {
-            await connection.ExecuteAsync(Migrations.Steps[step], transaction: tx);
-            await connection.ExecuteAsync($"PRAGMA user_version = {step + 1};", transaction: tx);
+            await ExecuteAsync(connection, tx, Migrations.Steps[step], cancellationToken);
+            await ExecuteAsync(connection, tx, $"PRAGMA user_version = {step + 1};", cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);

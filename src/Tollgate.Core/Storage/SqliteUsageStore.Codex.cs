@@ -50,40 +50,33 @@ public sealed partial class SqliteUsageStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (file, found, replace) in updates)
+        foreach (var update in updates.Where(u => u.Replace))
         {
-            await ApplyCodexFileAsync(connection, tx, file, found, replace, now);
+            await RemoveFileRecordsAsync(connection, tx, update.File.Path);
         }
 
-        await tx.CommitAsync(cancellationToken);
-    }
-
-    private static async Task ApplyCodexFileAsync(SqliteConnection connection, SqliteTransaction tx, CodexFileState file, CodexFileFindings found, bool replace, DateTimeOffset now)
-    {
-        if (replace)
+        // The whole batch at once: one insert loop, one summary upsert per slot and session, one
+        // statement per table reused for every file.
+        await AppendAsync(connection, tx, updates.SelectMany(u => u.Found.Records).ToList());
+        using (var messages = new BulkInsert(connection, "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (?, ?, ?)"))
         {
-            await RemoveFileRecordsAsync(connection, tx, file.Path);
+            foreach (var update in updates)
+            {
+                foreach (var sent in update.Found.Messages)
+                {
+                    messages.Add(sent.ToUnixTimeMilliseconds()).Add(update.File.ThreadId).Add(update.File.Path).Run();
+                }
+            }
         }
 
-        await AppendAsync(connection, tx, found.Records);
-        if (found.Messages.Count > 0)
-        {
-            await connection.ExecuteAsync(
-                "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (@TimeMs, @SessionId, @SourceFile)",
-                found.Messages.Select(m => new { TimeMs = m.ToUnixTimeMilliseconds(), SessionId = file.ThreadId, SourceFile = file.Path }),
-                tx);
-        }
+        // Only the latest snapshot of a file matters: it supersedes the ones read before.
+        var limits = updates.Where(u => u.Found.RateLimits is { IsEmpty: false }).ToList();
+        await connection.ExecuteAsync("DELETE FROM rate_limit_snapshots WHERE source_file = @Path", limits.Select(u => new { u.File.Path }), tx);
+        await InsertSnapshotsAsync(connection, tx, limits.Select(u => new SnapshotRow(
+            u.Found.RateLimits!.Time.ToUnixTimeMilliseconds(), CodexLogSource, u.File.ThreadId, u.Found.RateLimits.PlanType,
+            JsonSerializer.Serialize(u.Found.RateLimits, StoreJson.Default.RateLimitSnapshot), u.File.Path)).ToList());
 
-        if (found.RateLimits is { IsEmpty: false } limits)
-        {
-            // Only the latest snapshot of a file matters: it supersedes the ones read before.
-            await connection.ExecuteAsync("DELETE FROM rate_limit_snapshots WHERE source_file = @path", new { path = file.Path }, tx);
-            await InsertSnapshotsAsync(connection, tx, [new SnapshotRow(
-                limits.Time.ToUnixTimeMilliseconds(), CodexLogSource, file.ThreadId, limits.PlanType,
-                JsonSerializer.Serialize(limits, StoreJson.Default.RateLimitSnapshot), file.Path)]);
-        }
-
-        await UpsertSessionAsync(connection, tx, file, found.Records, replace);
+        await UpsertSessionsAsync(connection, tx, updates);
         await connection.ExecuteAsync(
             """
             INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines, updated_ms)
@@ -92,31 +85,26 @@ public sealed partial class SqliteUsageStore
                 modified_ms = excluded.modified_ms, identity = excluded.identity, state_json = excluded.state_json,
                 malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines, updated_ms = excluded.updated_ms
             """,
-            new
+            updates.Select(u => new
             {
-                file.Path,
-                file.Home,
-                file.ThreadId,
-                file.Cursor.Offset,
-                file.Cursor.Size,
-                ModifiedMs = file.Cursor.ModifiedAt.ToUnixTimeMilliseconds(),
-                file.Cursor.Identity,
-                StateJson = file.Cursor.State is null ? null : JsonSerializer.Serialize(file.Cursor.State, StoreJson.Default.RolloutState),
-                file.MalformedLines,
-                file.OversizedLines,
+                u.File.Path,
+                u.File.Home,
+                u.File.ThreadId,
+                u.File.Cursor.Offset,
+                u.File.Cursor.Size,
+                ModifiedMs = u.File.Cursor.ModifiedAt.ToUnixTimeMilliseconds(),
+                u.File.Cursor.Identity,
+                StateJson = u.File.Cursor.State is null ? null : JsonSerializer.Serialize(u.File.Cursor.State, StoreJson.Default.RolloutState),
+                u.File.MalformedLines,
+                u.File.OversizedLines,
                 UpdatedMs = now.ToUnixTimeMilliseconds(),
-            },
+            }),
             tx);
+        await tx.CommitAsync(cancellationToken);
     }
 
-    private static async Task UpsertSessionAsync(SqliteConnection connection, SqliteTransaction tx, CodexFileState file, IReadOnlyList<UsageRecord> records, bool replace)
-    {
-        if (file.ThreadId is null || file.Cursor.State is not { } s)
-        {
-            return;
-        }
-
-        await connection.ExecuteAsync(
+    private static Task UpsertSessionsAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<CodexFileUpdate> updates) =>
+        connection.ExecuteAsync(
             """
             INSERT INTO codex_sessions (id, home, file, cwd, originator, cli_version, model, effort, forked_from, first_prompt,
                 started_ms, last_activity_ms, calls, total_tokens, context_window, last_input_tokens)
@@ -129,28 +117,31 @@ public sealed partial class SqliteUsageStore
                 total_tokens = CASE WHEN @Replace THEN excluded.total_tokens ELSE total_tokens + excluded.total_tokens END,
                 context_window = excluded.context_window, last_input_tokens = excluded.last_input_tokens
             """,
-            new
+            updates.Where(u => u.File.ThreadId is not null && u.File.Cursor.State is not null).Select(u =>
             {
-                Id = file.ThreadId,
-                file.Home,
-                File = file.Path,
-                s.Cwd,
-                s.Originator,
-                s.CliVersion,
-                s.Model,
-                s.Effort,
-                s.ForkedFrom,
-                s.FirstPrompt,
-                StartedMs = s.StartedAt?.ToUnixTimeMilliseconds(),
-                LastActivityMs = s.LastActivity?.ToUnixTimeMilliseconds(),
-                Calls = records.Count,
-                TotalTokens = records.Sum(r => r.Usage?.TotalTokens ?? 0),
-                s.ContextWindow,
-                s.LastInputTokens,
-                Replace = replace,
-            },
+                var s = u.File.Cursor.State!;
+                return new
+                {
+                    Id = u.File.ThreadId,
+                    u.File.Home,
+                    File = u.File.Path,
+                    s.Cwd,
+                    s.Originator,
+                    s.CliVersion,
+                    s.Model,
+                    s.Effort,
+                    s.ForkedFrom,
+                    s.FirstPrompt,
+                    StartedMs = s.StartedAt?.ToUnixTimeMilliseconds(),
+                    LastActivityMs = s.LastActivity?.ToUnixTimeMilliseconds(),
+                    Calls = u.Found.Records.Count,
+                    TotalTokens = u.Found.Records.Sum(r => r.Usage?.TotalTokens ?? 0),
+                    s.ContextWindow,
+                    s.LastInputTokens,
+                    u.Replace,
+                };
+            }),
             tx);
-    }
 
     /// <summary>Forgets a rollout file: its records, their summary share, its session, messages, limits and cursor (it is no longer the copy that counts, or it is gone).</summary>
     public async Task ForgetCodexFileAsync(string path, CancellationToken cancellationToken)

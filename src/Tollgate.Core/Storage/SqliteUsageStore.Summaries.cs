@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Tollgate.Core.Usage;
@@ -101,9 +102,33 @@ public sealed partial class SqliteUsageStore
         var groups = marked
             .Select((r, i) => (Record: r, Index: i))
             .Where(x => x.Record is { SessionId: not null, Usage: not null, UsageEstimated: false, DuplicateOf: null, Source: GatewaySource or CodexLogSource })
-            .GroupBy(x => (SessionId: x.Record.SessionId!, x.Record.Source));
+            .GroupBy(x => (SessionId: x.Record.SessionId!, x.Record.Source))
+            .ToList();
+        if (groups.Count == 0)
+        {
+            return (marked, superseded);
+        }
+
+        // One query finds the sessions the other source has seen at all; only those are matched call by call.
+        var seen = new HashSet<(string, string)>();
+        await using (var reader = await connection.ExecuteReaderAsync(
+            "SELECT DISTINCT session_id, source FROM usage_records WHERE session_id IN (SELECT value FROM json_each(@ids)) AND source IN ('gateway', 'codex-log')",
+            new { ids = JsonSerializer.Serialize(groups.Select(g => g.Key.SessionId).Distinct().ToList(), StoreJson.Default.ListString) },
+            tx))
+        {
+            while (await reader.ReadAsync())
+            {
+                seen.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
         foreach (var group in groups)
         {
+            if (!seen.Contains((group.Key.SessionId, group.Key.Source == CodexLogSource ? GatewaySource : CodexLogSource)))
+            {
+                continue;
+            }
+
             var fromLog = group.Key.Source == CodexLogSource;
             var times = group.Select(x => x.Record.Time.ToUnixTimeMilliseconds()).ToList();
             var sql = fromLog

@@ -49,7 +49,7 @@ public sealed partial class SqliteUsageStore : IUsageStore
         }
 
         var (marked, superseded) = await MatchDuplicatesAsync(connection, tx, records);
-        InsertRecords(connection, tx, marked);
+        InsertRecords(connection, marked);
         await AddToSummariesAsync(connection, tx, marked.Where(r => r.DuplicateOf is null).ToList(), sign: 1);
         await AddToSummariesAsync(connection, tx, superseded, sign: -1);
         var snapshots = records.Where(r => r.RateLimits is { IsEmpty: false }).Select(r => new SnapshotRow(
@@ -123,48 +123,29 @@ public sealed partial class SqliteUsageStore : IUsageStore
             latency_ms, ttfb_ms, usage_state, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
             output_tokens, reasoning_tokens, usage_estimated, cost_pusd, session_id, service_tier, reasoning_effort, outcome,
             error_type, response_id, account, attempt, source_file, duplicate_of)
-        VALUES (@id, @time_ms, @source, @service, @endpoint, @method, @status, @model, @stream, @transport,
-            @latency_ms, @ttfb_ms, @usage_state, @input_tokens, @cached_input_tokens, @cache_write_tokens, @cache_write_1h_tokens,
-            @output_tokens, @reasoning_tokens, @usage_estimated, @cost_pusd, @session_id, @service_tier, @reasoning_effort, @outcome,
-            @error_type, @response_id, @account, @attempt, @source_file, @duplicate_of)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """;
 
-    // The hot insert: one prepared command, rebound per record (Dapper would build a parameter
-    // object per row). Column order follows RecordColumns.
-    private static void InsertRecords(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records)
+    // The hot insert: one prepared statement bound by position (see BulkInsert); values in column order.
+    private static void InsertRecords(SqliteConnection connection, IReadOnlyList<UsageRecord> records)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = InsertRecordSql;
-        var parameters = RecordColumns.Select(c => command.Parameters.Add(new SqliteParameter("@" + c, null))).ToArray();
-        command.Prepare();
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        using var insert = new BulkInsert(connection, InsertRecordSql);
         foreach (var r in records)
         {
-            object?[] values =
-            [
-                r.Id.ToString("N"), r.Time.ToUnixTimeMilliseconds(), r.Source, r.Service, r.Endpoint, r.Method, r.Status, r.Model,
-                r.Stream ? 1 : 0, r.Transport, r.LatencyMs, r.TimeToFirstByteMs, r.UsageState.ToString(), r.Usage?.InputTokens,
-                r.Usage?.CachedInputTokens, r.Usage?.CacheWriteTokens, r.Usage?.CacheWrite1hTokens, r.Usage?.OutputTokens,
-                r.Usage?.ReasoningTokens, r.UsageEstimated ? 1 : 0, Money.ToPico(r.CostUsd), r.SessionId, r.ServiceTier,
-                r.ReasoningEffort, r.Outcome.ToString(), r.ErrorType, r.ResponseId, r.Account, r.Attempt, r.SourceFile,
-                r.DuplicateOf?.ToString("N"),
-            ];
-            for (var i = 0; i < parameters.Length; i++)
-            {
-                parameters[i].Value = values[i] ?? DBNull.Value;
-            }
-
-            command.ExecuteNonQuery();
+            insert.Add(r.Id.ToString("N")).Add(r.Time.ToUnixTimeMilliseconds()).Add(r.Source).Add(r.Service).Add(r.Endpoint).Add(r.Method)
+                .Add(r.Status).Add(r.Model).Add(r.Stream ? 1 : 0).Add(r.Transport).Add(r.LatencyMs).Add(r.TimeToFirstByteMs)
+                .Add(r.UsageState.ToString()).Add(r.Usage?.InputTokens).Add(r.Usage?.CachedInputTokens).Add(r.Usage?.CacheWriteTokens)
+                .Add(r.Usage?.CacheWrite1hTokens).Add(r.Usage?.OutputTokens).Add(r.Usage?.ReasoningTokens).Add(r.UsageEstimated ? 1 : 0)
+                .Add(Money.ToPico(r.CostUsd)).Add(r.SessionId).Add(r.ServiceTier).Add(r.ReasoningEffort).Add(r.Outcome.ToString())
+                .Add(r.ErrorType).Add(r.ResponseId).Add(r.Account).Add(r.Attempt).Add(r.SourceFile).Add(r.DuplicateOf?.ToString("N"))
+                .Run();
         }
     }
-
-    private static readonly string[] RecordColumns =
-    [
-        "id", "time_ms", "source", "service", "endpoint", "method", "status", "model", "stream", "transport",
-        "latency_ms", "ttfb_ms", "usage_state", "input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-        "output_tokens", "reasoning_tokens", "usage_estimated", "cost_pusd", "session_id", "service_tier", "reasoning_effort", "outcome",
-        "error_type", "response_id", "account", "attempt", "source_file", "duplicate_of",
-    ];
 
     private static UsageRecord FromRow(RecordRow row) => new()
     {

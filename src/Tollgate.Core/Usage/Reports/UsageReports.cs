@@ -52,14 +52,14 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
     {
         var days = await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
-        var rows = new SortedDictionary<DateOnly, (UsageTotals Totals, SortedDictionary<string, UsageTotals> Models)>();
+        var rows = new SortedDictionary<DateOnly, PeriodSums>();
         var totals = new UsageTotals();
         foreach (var day in days)
         {
             var start = PeriodStart(day.Day, period, range.WeekStart);
             if (!rows.TryGetValue(start, out var row))
             {
-                row = (new UsageTotals(), new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal));
+                row = new PeriodSums();
                 rows[start] = row;
             }
 
@@ -77,6 +77,13 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
 
         var ordered = rows.Select(r => new PeriodRow(Key(r.Key, period), r.Key, r.Value.Totals, r.Value.Models));
         return new PeriodReport(period, (range.Descending ? ordered.Reverse() : ordered).ToList(), totals, range.TimeZone);
+    }
+
+    /// <summary>A period's sums while they are added up (a class: a report is a short process, and generic code over a value tuple is compiled at run time).</summary>
+    private sealed class PeriodSums
+    {
+        public UsageTotals Totals { get; } = new();
+        public SortedDictionary<string, UsageTotals> Models { get; } = new(StringComparer.Ordinal);
     }
 
     public static DateOnly PeriodStart(DateOnly day, ReportPeriod period, DayOfWeek weekStart) => period switch
