@@ -16,7 +16,17 @@ public sealed record IngestReport(
     int CallsAdded,
     int MalformedLines,
     int OversizedLines,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>How long the run took, from listing the homes to the last write.</summary>
+    public double ElapsedMs { get; init; }
+
+    /// <summary>Files counted before that are gone, or no longer the copy that counts.</summary>
+    public int FilesForgotten { get; init; }
+
+    /// <summary>Whether the store changed: a report computed before this run is out of date.</summary>
+    public bool Changed => FilesRead > 0 || FilesForgotten > 0;
+}
 
 /// <summary>
 /// Brings the store up to date with the Codex homes' rollout files: only appended bytes are
@@ -32,6 +42,9 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
     /// <param name="progress">Told how many of the files to look at are done, out of how many (for a progress bar).</param>
     public async Task<IngestReport> IngestAsync(IReadOnlyList<string> homes, CancellationToken cancellationToken, IProgress<(int Done, int Total)>? progress = null)
     {
+        var started = time.GetTimestamp();
+        // The cursors are read from the store while the homes are listed.
+        var knownTask = store.ReadCodexFilesAsync(cancellationToken);
         var problems = new List<string>();
         var files = new List<RolloutFile>();
         foreach (var home in homes)
@@ -47,15 +60,24 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         }
 
         // One copy per thread: the longest (it holds the most), sessions/ before archived_sessions/, earlier homes first.
-        var canonical = files
-            .GroupBy(f => RolloutReader.ThreadIdFromName(f.Path) ?? f.Path, StringComparer.OrdinalIgnoreCase)
-            .Select(g => g.OrderByDescending(f => f.Size).ThenBy(f => f.Archived).First())
-            .ToList();
-        var known = await store.ReadCodexFilesAsync(cancellationToken);
+        var byThread = new Dictionary<string, RolloutFile>(files.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var file in files)
+        {
+            var thread = RolloutReader.ThreadIdFromName(file.Path) ?? file.Path;
+            if (!byThread.TryGetValue(thread, out var best) || file.Size > best.Size || (file.Size == best.Size && best.Archived && !file.Archived))
+            {
+                byThread[thread] = file;
+            }
+        }
+
+        var canonical = new List<RolloutFile>(byThread.Values);
+        var known = await knownTask;
         var keep = canonical.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var forgotten = 0;
         foreach (var path in known.Keys.Where(p => !keep.Contains(p)))
         {
             await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
+            forgotten++;
         }
 
         // Most runs find most files as they were: those are skipped here, before any thread or
@@ -77,7 +99,11 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         if (changed.Count == 0)
         {
             progress?.Report((canonical.Count, canonical.Count));
-            return new IngestReport(files.Count, 0, unchanged, 0, files.Count - canonical.Count, 0, 0, 0, problems);
+            return new IngestReport(files.Count, 0, unchanged, 0, files.Count - canonical.Count, 0, 0, 0, problems)
+            {
+                ElapsedMs = time.GetElapsedTime(started).TotalMilliseconds,
+                FilesForgotten = forgotten,
+            };
         }
 
         int read = 0, restarted = 0, calls = 0, malformed = 0, oversized = 0, done = unchanged;
@@ -136,7 +162,11 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         }
 
         await writer;
-        return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems);
+        return new IngestReport(files.Count, read, unchanged, restarted, files.Count - canonical.Count, calls, malformed, oversized, problems)
+        {
+            ElapsedMs = time.GetElapsedTime(started).TotalMilliseconds,
+            FilesForgotten = forgotten,
+        };
 
         async Task ReadFileAsync(RolloutFile file, CancellationToken ct)
         {
@@ -144,7 +174,8 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
             RolloutRead result;
             try
             {
-                result = RolloutReader.Read(file.Path, before?.CursorWithState());
+                var cursor = before is null ? null : await store.ReadCodexFileStateAsync(before, ct);
+                result = RolloutReader.Read(file.Path, cursor);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

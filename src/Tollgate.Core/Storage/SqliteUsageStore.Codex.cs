@@ -11,15 +11,15 @@ namespace Tollgate.Core.Storage;
 public sealed partial class SqliteUsageStore
 {
     /// <summary>
-    /// The rollout files ingested so far, with their cursors. Read on every report, so without
-    /// Dapper (its first use per row type costs more than the rows) and with each file's counter
-    /// state left as JSON until the file has changed (<see cref="CodexFileState.CursorWithState"/>).
+    /// The rollout files ingested so far, with their cursors but without their counter state
+    /// (<see cref="ReadCodexFileStateAsync"/> reads it for a file that changed). Read before every
+    /// report, so without Dapper: its first use per row type costs more than the rows.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, CodexFileState>> ReadCodexFilesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines FROM codex_files";
+        command.CommandText = "SELECT path, home, thread_id, offset, size, modified_ms, identity, malformed_lines, oversized_lines FROM codex_files";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var files = new Dictionary<string, CodexFileState>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -30,14 +30,23 @@ public sealed partial class SqliteUsageStore
                 reader.GetString(1),
                 reader.IsDBNull(2) ? null : reader.GetString(2),
                 new RolloutCursor(reader.GetInt64(3), reader.GetInt64(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6), State: null),
-                (int)reader.GetInt64(8),
-                (int)reader.GetInt64(9))
-            {
-                StateJson = reader.IsDBNull(7) ? null : reader.GetString(7),
-            };
+                (int)reader.GetInt64(7),
+                (int)reader.GetInt64(8));
         }
 
         return files;
+    }
+
+    /// <summary>A file's cursor with the counter state saved with it, to carry on reading where it stopped.</summary>
+    public async Task<RolloutCursor> ReadCodexFileStateAsync(CodexFileState file, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT state_json FROM codex_files WHERE path = $path";
+        command.Parameters.AddWithValue("$path", file.Path);
+        return await command.ExecuteScalarAsync(cancellationToken) is string json
+            ? file.Cursor with { State = JsonSerializer.Deserialize(json, StoreJson.Default.RolloutState) }
+            : file.Cursor;
     }
 
     /// <summary>
@@ -273,17 +282,7 @@ public sealed partial class SqliteUsageStore
 }
 
 /// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
-public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines)
-{
-    /// <summary>The counter's state as stored, not yet read into <see cref="RolloutCursor.State"/>.</summary>
-    public string? StateJson { get; init; }
-
-    /// <summary>The cursor with its counter state, read from <see cref="StateJson"/> if that has not been done.</summary>
-    public RolloutCursor CursorWithState() =>
-        Cursor.State is null && StateJson is not null
-            ? Cursor with { State = JsonSerializer.Deserialize(StateJson, StoreJson.Default.RolloutState) }
-            : Cursor;
-}
+public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines);
 
 /// <summary>One file's share of an ingestion batch.</summary>
 public sealed record CodexFileUpdate(CodexFileState File, CodexFileFindings Found, bool Replace);

@@ -75,7 +75,7 @@ internal sealed class IngestCommand : Command
             }
             else
             {
-                Console.WriteLine($"Read {report.FilesRead} of {report.FilesSeen} session file(s) ({report.FilesUnchanged} unchanged, {report.DuplicateCopies} duplicate copies skipped): {report.CallsAdded} new call(s).");
+                Console.WriteLine($"Read {report.FilesRead} of {report.FilesSeen} session file(s) ({report.FilesUnchanged} unchanged, {report.DuplicateCopies} duplicate copies skipped): {report.CallsAdded} new call(s), in {report.ElapsedMs:0} ms.");
                 if (report.MalformedLines + report.OversizedLines > 0)
                 {
                     Console.WriteLine($"Skipped {report.MalformedLines} malformed and {report.OversizedLines} oversized line(s).");

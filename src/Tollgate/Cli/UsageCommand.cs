@@ -138,35 +138,44 @@ internal sealed class UsageReportCommand : Command
             return ExitCodes.InvalidArguments;
         }
 
+        // A report is a short process, so the slow first steps overlap: SQLite is opened while
+        // the config loads, and the report is built while the Codex logs are checked for new
+        // lines — and built again if they had any, so it is always current.
+        var store = new SqliteUsageStore(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath);
+        var opened = Task.Run(() => store.MigrateAsync(cancellationToken), cancellationToken);
         var (paths, config) = CliContext.Load(parse.GetValue(configOption));
         if (config is null)
         {
             return ExitCodes.InvalidConfig;
         }
 
+        try
+        {
+            await opened;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            CliContext.Error($"cannot open the usage database {store.DatabasePath}: {ex.Message}");
+            return ExitCodes.StorageUnavailable;
+        }
+
+        var report = Task.Run(() => BuildAsync(store, range, cancellationToken), cancellationToken);
         if (!parse.GetValue(_options.NoIngest))
         {
-            // Reports are always current: what the Codex logs added since the last run is read first.
             var (ingested, _, _) = await Ingestion.RunAsync(paths, config, null, cancellationToken);
             foreach (var problem in ingested?.Problems ?? [])
             {
                 Console.Error.WriteLine($"warning: {problem}");
             }
-        }
 
-        var store = new SqliteUsageStore(paths.DatabasePath);
-        try
-        {
-            await store.MigrateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            CliContext.Error($"cannot open the usage database {paths.DatabasePath}: {ex.Message}");
-            return ExitCodes.StorageUnavailable;
+            if (ingested?.Changed == true)
+            {
+                await report; // not current any more
+                report = BuildAsync(store, range, cancellationToken);
+            }
         }
 
         var view = new ReportView(parse.GetValue(_options.Breakdown), !parse.GetValue(_options.NoCost), parse.GetValue(_options.Compact));
-        var json = parse.GetValue(_options.Json);
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {
@@ -174,33 +183,35 @@ internal sealed class UsageReportCommand : Command
         }
 
         await using var stdout = Console.OpenStandardOutput();
-        if (_period is { } period)
+        var json = parse.GetValue(_options.Json);
+        switch (await report)
         {
-            var report = await PeriodReport.BuildAsync(store, range, period, cancellationToken);
-            if (json)
-            {
-                await ReportJson.WritePeriodsAsync(stdout, report, view, cancellationToken);
-            }
-            else
-            {
-                ReportTables.WritePeriods(console, report, view);
-            }
-        }
-        else
-        {
-            var codexSessions = (await store.ReadCodexSessionsAsync(null, cancellationToken)).ToDictionary(s => s.Id, StringComparer.Ordinal);
-            var report = await SessionReport.BuildAsync(store, range, codexSessions, cancellationToken);
-            if (json)
-            {
-                await ReportJson.WriteSessionsAsync(stdout, report, view, cancellationToken);
-            }
-            else
-            {
-                ReportTables.WriteSessions(console, report, view);
-            }
+            case PeriodReport periods when json:
+                await ReportJson.WritePeriodsAsync(stdout, periods, view, cancellationToken);
+                break;
+            case PeriodReport periods:
+                ReportTables.WritePeriods(console, periods, view);
+                break;
+            case SessionReport sessions when json:
+                await ReportJson.WriteSessionsAsync(stdout, sessions, view, cancellationToken);
+                break;
+            case SessionReport sessions:
+                ReportTables.WriteSessions(console, sessions, view);
+                break;
         }
 
         return ExitCodes.Success;
+    }
+
+    private async Task<object> BuildAsync(SqliteUsageStore store, ReportRange range, CancellationToken cancellationToken)
+    {
+        if (_period is { } period)
+        {
+            return await PeriodReport.BuildAsync(store, range, period, cancellationToken);
+        }
+
+        var codexSessions = (await store.ReadCodexSessionsAsync(null, cancellationToken)).ToDictionary(s => s.Id, StringComparer.Ordinal);
+        return await SessionReport.BuildAsync(store, range, codexSessions, cancellationToken);
     }
 }
 

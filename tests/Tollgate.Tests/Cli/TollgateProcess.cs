@@ -60,6 +60,26 @@ internal sealed class TollgateProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs as the unprivileged user <c>nobody</c> (through util-linux <c>setpriv</c>) when the
+    /// tests run as root, so file permissions apply; otherwise as the current user.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunUnprivilegedAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        if (Environment.UserName != "root")
+        {
+            return await RunAsync(environment, args);
+        }
+
+        var run = await RealClients.ClientProcess.RunAsync(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Dll, .. args],
+            AppContext.BaseDirectory,
+            WithDefaults(environment),
+            TestContext.Current.CancellationToken);
+        return (run.ExitCode, run.Stdout, run.Stderr);
+    }
+
+    /// <summary>
     /// Runs in a pseudo-terminal (util-linux <c>script</c>, part of every Debian), so prompts
     /// behave as they do for a person: <paramref name="typed"/> is typed once <paramref name="prompt"/>
     /// is on the screen and the program has taken the first keystroke (typed earlier, the

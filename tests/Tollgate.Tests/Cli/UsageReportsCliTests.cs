@@ -128,6 +128,35 @@ public sealed class UsageReportsCliTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task AFileThatCannotBeRead_IsReported_AndEveryOtherFileIsIngested()
+    {
+        var truth = CodexHomeGenerator.Generate(CodexHome, new CodexHomeOptions { Seed = 8, Threads = 5, ArchivedCopies = false, Forks = false, SubAgents = false });
+        var files = Directory.GetFiles(CodexHome, "*.jsonl", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var locked = files[0];
+        var lockedThread = Core.CodexLogs.RolloutReader.ThreadIdFromName(locked);
+
+        // Everything readable by anyone except the one file (the tests may run as root: the CLI then runs as nobody).
+        foreach (var dir in Directory.GetDirectories(_dir.FullName, "*", SearchOption.AllDirectories).Append(_dir.FullName))
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        }
+
+        foreach (var file in files)
+        {
+            File.SetUnixFileMode(file, file == locked ? UnixFileMode.None : (UnixFileMode)0b110_100_100);
+        }
+
+        var (code, stdout, stderr) = await TollgateProcess.RunUnprivilegedAsync(Env(), "ingest", "--json");
+
+        Assert.True(code == 0, stderr);
+        var report = JsonDocument.Parse(stdout).RootElement;
+        var problem = Assert.Single(report.GetProperty("problems").EnumerateArray()).GetString();
+        Assert.Contains(locked, problem);
+        Assert.Equal(truth.Calls.Count(c => c.ThreadId != lockedThread), report.GetProperty("callsAdded").GetInt32());
+    }
+
+    [Fact]
     public async Task Ingest_OnATerminal_ShowsAProgressBar()
     {
         CodexHomeGenerator.Generate(CodexHome, new CodexHomeOptions { Seed = 2, Threads = 10 });

@@ -52,11 +52,11 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
     {
         var days = await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
-        var rows = new SortedDictionary<DateOnly, PeriodSums>();
+        var rows = new Dictionary<int, PeriodSums>(); // by the period's first day number
         var totals = new UsageTotals();
         foreach (var day in days)
         {
-            var start = PeriodStart(day.Day, period, range.WeekStart);
+            var start = PeriodStart(day.Day, period, range.WeekStart).DayNumber;
             if (!rows.TryGetValue(start, out var row))
             {
                 row = new PeriodSums();
@@ -75,8 +75,21 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
             totals.Add(day.Totals);
         }
 
-        var ordered = rows.Select(r => new PeriodRow(Key(r.Key, period), r.Key, r.Value.Totals, r.Value.Models));
-        return new PeriodReport(period, (range.Descending ? ordered.Reverse() : ordered).ToList(), totals, range.TimeZone);
+        var starts = rows.Keys.ToArray();
+        Array.Sort(starts);
+        if (range.Descending)
+        {
+            Array.Reverse(starts);
+        }
+
+        var ordered = new List<PeriodRow>(starts.Length);
+        foreach (var number in starts)
+        {
+            var start = DateOnly.FromDayNumber(number);
+            ordered.Add(new PeriodRow(Key(start, period), start, rows[number].Totals, rows[number].Models));
+        }
+
+        return new PeriodReport(period, ordered, totals, range.TimeZone);
     }
 
     /// <summary>A period's sums while they are added up (a class: a report is a short process, and generic code over a value tuple is compiled at run time).</summary>
