@@ -44,7 +44,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
     {
         var started = time.GetTimestamp();
         // The cursors are read from the store while the homes are listed.
-        var knownTask = store.ReadCodexFilesAsync(cancellationToken);
+        var knownTask = store.ReadCodexFileStampsAsync(cancellationToken);
         var problems = new List<string>();
         var files = new List<RolloutFile>();
         foreach (var home in homes)
@@ -86,7 +86,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         var changed = new List<RolloutFile>();
         foreach (var file in canonical)
         {
-            if (known.GetValueOrDefault(file.Path) is { } before && before.Cursor.Size == file.Size && before.Cursor.ModifiedAt == file.Modified)
+            if (known.GetValueOrDefault(file.Path) is { } before && before.Size == file.Size && before.Modified == file.Modified)
             {
                 unchanged++;
             }
@@ -170,12 +170,11 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 
         async Task ReadFileAsync(RolloutFile file, CancellationToken ct)
         {
-            var before = known.GetValueOrDefault(file.Path);
+            var before = known.ContainsKey(file.Path) ? await store.ReadCodexFileAsync(file.Path, ct) : null;
             RolloutRead result;
             try
             {
-                var cursor = before is null ? null : await store.ReadCodexFileStateAsync(before, ct);
-                result = RolloutReader.Read(file.Path, cursor);
+                result = RolloutReader.Read(file.Path, before?.Cursor);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Tollgate.Core.RateLimits;
 using Tollgate.Core.Usage;
@@ -419,6 +420,12 @@ public sealed class RolloutCounter
         if (!root.TryGetProperty("timestamp", out var ts))
         {
             return null;
+        }
+
+        // Codex writes UTC with a Z: read it straight from the UTF-8 (no string, no culture rules).
+        if (ts.ValueKind == JsonValueKind.String && JsonMarshal.GetRawUtf8Value(ts).EndsWith("Z\""u8) && ts.TryGetDateTimeOffset(out var utc))
+        {
+            return utc;
         }
 
         return ts.ValueKind switch

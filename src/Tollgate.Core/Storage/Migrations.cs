@@ -229,5 +229,27 @@ internal static class Migrations
         CREATE INDEX ix_codex_messages_time ON codex_messages(time_ms);
         CREATE INDEX ix_codex_messages_source_file ON codex_messages(source_file);
         """,
+        """
+        CREATE TABLE local_days (
+            day INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            model TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            cost_pusd INTEGER NOT NULL,
+            unpriced_requests INTEGER NOT NULL,
+            unknown_usage_requests INTEGER NOT NULL,
+            PRIMARY KEY (day, source, model)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE store_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ];
 }

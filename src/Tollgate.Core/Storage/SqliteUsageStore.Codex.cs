@@ -11,42 +11,46 @@ namespace Tollgate.Core.Storage;
 public sealed partial class SqliteUsageStore
 {
     /// <summary>
-    /// The rollout files ingested so far, with their cursors but without their counter state
-    /// (<see cref="ReadCodexFileStateAsync"/> reads it for a file that changed). Read before every
-    /// report, so without Dapper: its first use per row type costs more than the rows.
+    /// The size and modification time each ingested rollout file had when it was last read: all
+    /// a run needs to pass over the files that did not change. Read before every report, so with
+    /// a plain command (Dapper's first use per row type costs more than these rows).
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, CodexFileState>> ReadCodexFilesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, CodexFileStamp>> ReadCodexFileStampsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT path, home, thread_id, offset, size, modified_ms, identity, malformed_lines, oversized_lines FROM codex_files";
+        command.CommandText = "SELECT path, size, modified_ms FROM codex_files";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var files = new Dictionary<string, CodexFileState>(StringComparer.Ordinal);
+        var files = new Dictionary<string, CodexFileStamp>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var path = reader.GetString(0);
-            files[path] = new CodexFileState(
-                path,
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                new RolloutCursor(reader.GetInt64(3), reader.GetInt64(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), reader.GetString(6), State: null),
-                (int)reader.GetInt64(7),
-                (int)reader.GetInt64(8));
+            files[reader.GetString(0)] = new CodexFileStamp(reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
         }
 
         return files;
     }
 
-    /// <summary>A file's cursor with the counter state saved with it, to carry on reading where it stopped.</summary>
-    public async Task<RolloutCursor> ReadCodexFileStateAsync(CodexFileState file, CancellationToken cancellationToken)
+    /// <summary>Everything stored about one rollout file, counter state included, to carry on reading where it stopped; null if it is not known.</summary>
+    public async Task<CodexFileState?> ReadCodexFileAsync(string path, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT state_json FROM codex_files WHERE path = $path";
-        command.Parameters.AddWithValue("$path", file.Path);
-        return await command.ExecuteScalarAsync(cancellationToken) is string json
-            ? file.Cursor with { State = JsonSerializer.Deserialize(json, StoreJson.Default.RolloutState) }
-            : file.Cursor;
+        command.CommandText = "SELECT home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines FROM codex_files WHERE path = $path";
+        command.Parameters.AddWithValue("$path", path);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var state = reader.IsDBNull(6) ? null : JsonSerializer.Deserialize(reader.GetString(6), StoreJson.Default.RolloutState);
+        return new CodexFileState(
+            path,
+            reader.GetString(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            new RolloutCursor(reader.GetInt64(2), reader.GetInt64(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(5), state),
+            (int)reader.GetInt64(7),
+            (int)reader.GetInt64(8));
     }
 
     /// <summary>
@@ -58,6 +62,13 @@ public sealed partial class SqliteUsageStore
     public async Task ApplyCodexFilesAsync(IReadOnlyList<CodexFileUpdate> updates, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        await using (var cache = connection.CreateCommand())
+        {
+            // A whole history arrives in a few big transactions: keep the indexes' pages in memory (32 MiB, used only as needed).
+            cache.CommandText = "PRAGMA cache_size = -32768";
+            await cache.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         foreach (var update in updates.Where(u => u.Replace))
         {
@@ -283,6 +294,9 @@ public sealed partial class SqliteUsageStore
 
 /// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
 public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines);
+
+/// <summary>A rollout file's size and modification time as last read.</summary>
+public sealed record CodexFileStamp(long Size, DateTimeOffset Modified);
 
 /// <summary>One file's share of an ingestion batch.</summary>
 public sealed record CodexFileUpdate(CodexFileState File, CodexFileFindings Found, bool Replace);

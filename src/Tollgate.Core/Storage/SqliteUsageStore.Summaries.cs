@@ -8,9 +8,11 @@ namespace Tollgate.Core.Storage;
 
 /// <summary>
 /// The summaries reports read instead of the records: <c>usage_buckets</c> (15-minute UTC slots,
-/// so a day in any time zone — all offsets are whole quarter hours — is a sum of whole slots)
-/// and <c>session_summary</c>. Both are additive and change in the same transaction as the
-/// records; a record counted elsewhere (<see cref="UsageRecord.DuplicateOf"/>) is in neither.
+/// so a day in any time zone — all offsets are whole quarter hours — is a sum of whole slots),
+/// <c>local_days</c> (whole days in one time zone, the one reports use most: see
+/// <see cref="ReadDaysAsync"/>) and <c>session_summary</c>. All are additive and change in the
+/// same transaction as the records; a record counted elsewhere
+/// (<see cref="UsageRecord.DuplicateOf"/>) is in none.
 /// </summary>
 public sealed partial class SqliteUsageStore
 {
@@ -35,18 +37,95 @@ public sealed partial class SqliteUsageStore
             .GroupBy(r => (Bucket: r.Time.ToUnixTimeMilliseconds() / BucketMs, r.Source, Model: r.Model ?? ""))
             .Select(g => Sum(g, sign) with { Bucket = g.Key.Bucket, Source = g.Key.Source, Model = g.Key.Model })
             .ToList();
-        await connection.ExecuteAsync(UpsertBucketSql, buckets, tx);
+        Upsert(connection, UpsertBucketSql, buckets, (insert, d) => insert.Add(d.Bucket).Add(d.Source).Add(d.Model));
         var sessions = records
             .Where(r => r.SessionId is not null)
             .GroupBy(r => (SessionId: r.SessionId!, r.Source, Model: r.Model ?? ""))
             .Select(g => Sum(g, sign) with { SessionId = g.Key.SessionId, Source = g.Key.Source, Model = g.Key.Model })
             .ToList();
-        await connection.ExecuteAsync(UpsertSessionSql, sessions, tx);
+        Upsert(connection, UpsertSessionSql, sessions, (insert, d) => insert.Add(d.SessionId).Add(d.Source).Add(d.Model).Add(d.FirstMs).Add(d.LastMs));
+        List<SummaryDelta> days = [];
+        if (await DayZoneAsync(connection, tx) is { } zone)
+        {
+            days = records
+                .GroupBy(r => (Day: LocalDay(r.Time, zone), r.Source, Model: r.Model ?? ""))
+                .Select(g => Sum(g, sign) with { Bucket = g.Key.Day, Source = g.Key.Source, Model = g.Key.Model })
+                .ToList();
+            Upsert(connection, UpsertDaySql, days, (insert, d) => insert.Add(d.Bucket).Add(d.Source).Add(d.Model));
+        }
+
         if (sign < 0)
         {
             await connection.ExecuteAsync("DELETE FROM usage_buckets WHERE bucket = @Bucket AND source = @Source AND model = @Model AND requests <= 0", buckets, tx);
             await connection.ExecuteAsync("DELETE FROM session_summary WHERE session_id = @SessionId AND source = @Source AND model = @Model AND requests <= 0", sessions, tx);
+            await connection.ExecuteAsync("DELETE FROM local_days WHERE day = @Bucket AND source = @Source AND model = @Model AND requests <= 0", days, tx);
         }
+    }
+
+    /// <summary>Runs an upsert for each delta through one prepared statement: its key columns first, then the sums.</summary>
+    private static void Upsert(SqliteConnection connection, string sql, IEnumerable<SummaryDelta> deltas, Action<BulkInsert, SummaryDelta> key)
+    {
+        using var upsert = new BulkInsert(connection, sql);
+        foreach (var d in deltas)
+        {
+            key(upsert, d);
+            upsert.Add(d.Requests).Add(d.InputTokens).Add(d.CachedInputTokens).Add(d.CacheWriteTokens).Add(d.OutputTokens)
+                .Add(d.ReasoningTokens).Add(d.CostPicoUsd).Add(d.UnpricedRequests).Add(d.UnknownUsageRequests).Run();
+        }
+    }
+
+    private const string DayZoneKey = "local_days_zone";
+
+    private static long LocalDay(DateTimeOffset time, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time, zone).DateTime).DayNumber;
+
+    /// <summary>The zone <c>local_days</c> is kept in, read inside the writer's transaction (another process may have rebuilt it for another zone).</summary>
+    private static async Task<TimeZoneInfo?> DayZoneAsync(SqliteConnection connection, SqliteTransaction? tx)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT value FROM store_meta WHERE key = '" + DayZoneKey + "'";
+        return await command.ExecuteScalarAsync() is string id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
+    }
+
+    /// <summary>
+    /// Fills <c>local_days</c> for <paramref name="zone"/> from the 15-minute slots, replacing what
+    /// it held for another zone; from then on every write keeps it current.
+    /// </summary>
+    private async Task RebuildLocalDaysAsync(TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT MIN(bucket), MAX(bucket) FROM usage_buckets";
+        long first = 0, last = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        command.CommandText = $"""
+            DELETE FROM local_days;
+            INSERT INTO local_days (day, source, model, {SumColumns})
+            SELECT ({LocalSlotSql(zone, first, last)}) / 96 + {DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber}, source, model, {SumSelect}
+            FROM usage_buckets GROUP BY 1, source, model HAVING SUM(requests) > 0;
+            INSERT INTO store_meta (key, value) VALUES ('{DayZoneKey}', $zone) ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            """;
+        command.Parameters.AddWithValue("$zone", zone.Id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>A slot's local slot number in <paramref name="zone"/>, as SQL: the zone's offsets over the range become one <c>CASE</c>.</summary>
+    private static string LocalSlotSql(TimeZoneInfo zone, long first, long last)
+    {
+        var offsets = OffsetSpans(zone, first, last);
+        return "bucket + " + (offsets.Count == 1
+            ? offsets[0].OffsetSlots.ToString(CultureInfo.InvariantCulture)
+            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN bucket < {o.StartSlot} THEN {offsets[i].OffsetSlots} ")) + $"ELSE {offsets[^1].OffsetSlots} END");
     }
 
     private static SummaryDelta Sum(IEnumerable<UsageRecord> group, int sign)
@@ -193,6 +272,38 @@ public sealed partial class SqliteUsageStore
     {
         // Plain ADO.NET: a report is a short process, and Dapper's first use of a row type costs more than the query.
         await using var connection = await OpenAsync(cancellationToken);
+        var dayZone = await DayZoneAsync(connection, null);
+        if (dayZone is null || dayZone.Id != zone.Id)
+        {
+            if (zone.Id != TimeZoneInfo.Local.Id || !TimeZoneInfo.TryFindSystemTimeZoneById(zone.Id, out _))
+            {
+                return await ReadDaysFromSlotsAsync(connection, from, until, source, zone, cancellationToken);
+            }
+
+            // The user's own zone (first report, or the machine's zone changed): keep whole days for it from now on.
+            await RebuildLocalDaysAsync(zone, cancellationToken);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT day, model, {SumSelect} FROM local_days WHERE day >= $first AND day <= $last"
+            + (source is null ? "" : " AND source = $source") + " GROUP BY day, model HAVING SUM(requests) > 0";
+        command.Parameters.AddWithValue("$first", from is { } f ? LocalDay(f, zone) : long.MinValue);
+        command.Parameters.AddWithValue("$last", until is { } u ? LocalDay(u, zone) - 1 : long.MaxValue);
+        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+        var days = new List<DaySummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            days.Add(new DaySummary(DateOnly.FromDayNumber((int)reader.GetInt64(0)), reader.GetString(1), ReadTotals(reader, 2)));
+        }
+
+        return days;
+    }
+
+    /// <summary>Days in any zone, from the 15-minute slots: slower on a large store, exact everywhere.</summary>
+    private static async Task<IReadOnlyList<DaySummary>> ReadDaysFromSlotsAsync(
+        SqliteConnection connection, DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
         var filter = (source is null ? "" : " AND source = $source") + " AND bucket >= $first AND bucket <= $last";
         long first, last;
         await using (var span = connection.CreateCommand())
@@ -208,10 +319,7 @@ public sealed partial class SqliteUsageStore
             (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
-        var offsets = OffsetSpans(zone, first, last);
-        var localSlot = "bucket + " + (offsets.Count == 1
-            ? offsets[0].OffsetSlots.ToString(CultureInfo.InvariantCulture)
-            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN bucket < {o.StartSlot} THEN {offsets[i].OffsetSlots} ")) + $"ELSE {offsets[^1].OffsetSlots} END");
+        var localSlot = LocalSlotSql(zone, first, last);
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT ({localSlot}) / 96 AS day, model, {SumSelect}
@@ -296,30 +404,36 @@ public sealed partial class SqliteUsageStore
         DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var filter = source is null ? "" : " AND source = @source";
-        var rows = await connection.QueryAsync<SessionSummaryRow>(new CommandDefinition(
-            $"""
-            SELECT session_id AS SessionId, source AS Source, model AS Model, first_ms AS FirstMs, last_ms AS LastMs, requests AS Requests,
-                input_tokens AS InputTokens, cached_input_tokens AS CachedInputTokens, cache_write_tokens AS CacheWriteTokens,
-                output_tokens AS OutputTokens, reasoning_tokens AS ReasoningTokens, cost_pusd AS CostPicoUsd,
-                unpriced_requests AS UnpricedRequests, unknown_usage_requests AS UnknownUsageRequests
-            FROM session_summary
-            WHERE requests > 0{filter} AND session_id IN (
-                SELECT session_id FROM session_summary WHERE requests > 0{filter} GROUP BY session_id HAVING MAX(last_ms) >= @from AND MAX(last_ms) < @until)
-            """,
-            new { source, from = from?.ToUnixTimeMilliseconds() ?? long.MinValue, until = until?.ToUnixTimeMilliseconds() ?? long.MaxValue },
-            cancellationToken: cancellationToken));
-        return rows.Select(r => new SessionSummary(
-            r.SessionId,
-            r.Source,
-            r.Model,
-            DateTimeOffset.FromUnixTimeMilliseconds(r.FirstMs),
-            DateTimeOffset.FromUnixTimeMilliseconds(r.LastMs),
-            r.ToTotals())).ToList();
+        await using var command = connection.CreateCommand();
+        var filter = source is null ? "" : " AND source = $source";
+        command.CommandText = $"""
+            SELECT s.session_id, s.source, s.model, s.first_ms, s.last_ms, s.requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests
+            FROM (SELECT session_id FROM session_summary WHERE last_ms >= $from AND requests > 0{filter}
+                  GROUP BY session_id HAVING MAX(last_ms) < $until) AS r
+            JOIN session_summary AS s ON s.session_id = r.session_id
+            WHERE s.requests > 0{filter.Replace("source", "s.source", StringComparison.Ordinal)}
+            """;
+        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+        command.Parameters.AddWithValue("$from", from?.ToUnixTimeMilliseconds() ?? long.MinValue);
+        command.Parameters.AddWithValue("$until", until?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        var sessions = new List<SessionSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(new SessionSummary(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                ReadTotals(reader, 5)));
+        }
+
+        return sessions;
     }
 
     private const string SumColumns = "requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests";
-    private const string SumValues = "@Requests, @InputTokens, @CachedInputTokens, @CacheWriteTokens, @OutputTokens, @ReasoningTokens, @CostPicoUsd, @UnpricedRequests, @UnknownUsageRequests";
+    private const string SumValues = "?, ?, ?, ?, ?, ?, ?, ?, ?";
     private const string SumUpdates = """
         requests = requests + excluded.requests,
         input_tokens = input_tokens + excluded.input_tokens,
@@ -333,11 +447,14 @@ public sealed partial class SqliteUsageStore
         """;
 
     private const string UpsertBucketSql =
-        $"INSERT INTO usage_buckets (bucket, source, model, {SumColumns}) VALUES (@Bucket, @Source, @Model, {SumValues}) ON CONFLICT (bucket, source, model) DO UPDATE SET {SumUpdates}";
+        $"INSERT INTO usage_buckets (bucket, source, model, {SumColumns}) VALUES (?, ?, ?, {SumValues}) ON CONFLICT (bucket, source, model) DO UPDATE SET {SumUpdates}";
+
+    private const string UpsertDaySql =
+        $"INSERT INTO local_days (day, source, model, {SumColumns}) VALUES (?, ?, ?, {SumValues}) ON CONFLICT (day, source, model) DO UPDATE SET {SumUpdates}";
 
     private const string UpsertSessionSql =
         $"""
-        INSERT INTO session_summary (session_id, source, model, first_ms, last_ms, {SumColumns}) VALUES (@SessionId, @Source, @Model, @FirstMs, @LastMs, {SumValues})
+        INSERT INTO session_summary (session_id, source, model, first_ms, last_ms, {SumColumns}) VALUES (?, ?, ?, ?, ?, {SumValues})
         ON CONFLICT (session_id, source, model) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms), {SumUpdates}
         """;
 
@@ -345,15 +462,6 @@ public sealed partial class SqliteUsageStore
     {
         public long Bucket { get; init; }
         public string? SessionId { get; init; }
-        public string Source { get; init; } = "";
-        public string Model { get; init; } = "";
-        public long FirstMs { get; init; }
-        public long LastMs { get; init; }
-    }
-
-    private sealed record SessionSummaryRow : SummaryCounts
-    {
-        public string SessionId { get; init; } = "";
         public string Source { get; init; } = "";
         public string Model { get; init; } = "";
         public long FirstMs { get; init; }

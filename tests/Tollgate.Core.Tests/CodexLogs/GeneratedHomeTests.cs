@@ -135,6 +135,10 @@ public sealed class GeneratedHomeTests : IDisposable
 
         var (ingester, store) = await SetUpAsync();
         await ingester.IngestAsync([home], Ct);
+
+        // A report in the machine's own zone starts keeping whole local days; later writes must keep them exact.
+        var local = new ReportRange(null, null, TimeZoneInfo.Local, null);
+        await PeriodReport.BuildAsync(store, local, ReportPeriod.Daily, Ct);
         foreach (var file in files)
         {
             var target = Path.Combine(home, Path.GetRelativePath(full.Path, file));
@@ -148,5 +152,12 @@ public sealed class GeneratedHomeTests : IDisposable
         var daily = await PeriodReport.BuildAsync(store, new ReportRange(null, null, TimeZoneInfo.Utc, null), ReportPeriod.Daily, Ct);
         AssertSame(full.Total, daily.Totals.Tokens, "total after the rest was appended");
         Assert.Equal(full.Calls.Count, daily.Totals.Requests);
+        var localDays = await PeriodReport.BuildAsync(store, local, ReportPeriod.Daily, Ct);
+        var expected = full.ByDay(TimeZoneInfo.Local);
+        Assert.Equal(expected.Keys, localDays.Rows.Select(r => r.Start));
+        foreach (var row in localDays.Rows)
+        {
+            AssertSame(expected[row.Start], row.Totals.Tokens, "local " + row.Key);
+        }
     }
 }

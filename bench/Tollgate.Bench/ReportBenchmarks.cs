@@ -1,0 +1,96 @@
+using BenchmarkDotNet.Attributes;
+using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
+using Tollgate.Core.Usage.Reports;
+
+namespace Tollgate.Bench;
+
+/// <summary>
+/// Report queries on a store of one million records (a year of heavy use: gateway and Codex-log
+/// records, six models, 40,000 sessions), target under 50 ms each. Reports in the machine's own
+/// zone read whole local days (run with <c>TZ=Europe/Berlin</c> to give it DST); another zone
+/// is summed from the 15-minute slots.
+/// </summary>
+[MemoryDiagnoser]
+public class ReportBenchmarks
+{
+    private const int Records = 1_000_000;
+    private static readonly string[] Models = ["gpt-5.1-codex", "gpt-5.2", "gpt-5-codex", "gpt-5.1-codex-mini", "claude-sonnet-4-5", "o4-mini"];
+    private readonly TimeZoneInfo _local = TimeZoneInfo.Local;
+    private readonly TimeZoneInfo _other = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+    private SqliteUsageStore _store = null!;
+    private string _dir = "";
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        _dir = Directory.CreateTempSubdirectory("tollgate-bench-reports-").FullName;
+        _store = new SqliteUsageStore(Path.Combine(_dir, "reports.db"));
+        await _store.MigrateAsync(CancellationToken.None);
+        var start = new DateTimeOffset(2025, 11, 23, 0, 0, 0, TimeSpan.Zero);
+        var random = new Random(1);
+        var batch = new List<UsageRecord>(10_000);
+        for (var i = 0; i < Records; i++)
+        {
+            var source = i % 3 == 0 ? "gateway" : "codex-log";
+            batch.Add(new UsageRecord
+            {
+                Id = Guid.NewGuid(),
+                Time = start.AddSeconds(i * (365.0 * 86400 / Records)),
+                Source = source,
+                Service = "openai",
+                Endpoint = "/v1/responses",
+                Status = 200,
+                Model = Models[random.Next(Models.Length)],
+                UsageState = UsageState.Reported,
+                Usage = new TokenUsage(random.Next(1_000, 60_000), random.Next(0, 1_000), 0, random.Next(20, 3_000), random.Next(0, 500)),
+                CostUsd = 0.00123m,
+                SessionId = $"{source}-{i / 50}", // each run of 50 calls: one gateway and one log session
+                Outcome = CallOutcome.Success,
+            });
+            if (batch.Count == batch.Capacity)
+            {
+                await _store.AppendAsync(batch, CancellationToken.None);
+                batch.Clear();
+            }
+        }
+
+        await _store.AppendAsync(batch, CancellationToken.None);
+        await DailyAllTime(); // the first report in the local zone builds its whole days
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Benchmark]
+    public Task<PeriodReport> DailyAllTime() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _local, null), ReportPeriod.Daily, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> MonthlyAllTime() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _local, null), ReportPeriod.Monthly, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> DailyLast30DaysOneSource() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(new DateOnly(2026, 10, 24), new DateOnly(2026, 11, 22), _local, "codex-log"), ReportPeriod.Daily, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> DailyLast30DaysOtherZone() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(new DateOnly(2026, 10, 24), new DateOnly(2026, 11, 22), _other, null), ReportPeriod.Daily, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> MonthlyAllTimeOtherZone() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _other, null), ReportPeriod.Monthly, CancellationToken.None);
+
+    [Benchmark]
+    public Task<SessionReport> SessionsLast30Days() =>
+        SessionReport.BuildAsync(_store, new ReportRange(new DateOnly(2026, 10, 24), new DateOnly(2026, 11, 22), _local, null), new Dictionary<string, CodexSession>(), CancellationToken.None);
+
+    [Benchmark]
+    public Task<SessionReport> SessionsAllTime() =>
+        SessionReport.BuildAsync(_store, new ReportRange(null, null, _local, null), new Dictionary<string, CodexSession>(), CancellationToken.None);
+}
