@@ -25,7 +25,7 @@ public sealed partial class SqliteUsageStore
     private const string GatewaySource = "gateway";
     private const string CodexLogSource = "codex-log";
 
-    /// <summary>Adds (sign 1) or takes out (sign -1) the records' share of both summaries.</summary>
+    /// <summary>Adds (sign 1) or takes out (sign -1) the records' share of the summaries.</summary>
     private static async Task AddToSummariesAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records, int sign)
     {
         if (records.Count == 0)
