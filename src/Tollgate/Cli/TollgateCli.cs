@@ -18,6 +18,10 @@ internal static class TollgateCli
         root.Subcommands.Add(new UsageCommand(config));
         root.Subcommands.Add(new IngestCommand(config));
         root.Subcommands.Add(new LimitsCommand(config));
+        if (!OperatingSystem.IsWindows())
+        {
+            root.Subcommands.Add(new CodexCommand(config));
+        }
         root.Subcommands.Add(new HomesCommand(config));
         root.Subcommands.Add(new AccountsCommand(config));
         root.Subcommands.Add(new KeysCommand());

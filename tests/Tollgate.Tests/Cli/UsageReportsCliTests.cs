@@ -10,18 +10,13 @@ namespace Tollgate.Tests.Cli;
 /// </summary>
 public sealed class UsageReportsCliTests : IDisposable
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("tollgate-reports-cli-");
+    private readonly CliSandbox _sandbox = new();
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _sandbox.Dispose();
 
-    private string CodexHome => Path.Combine(_dir.FullName, "codex");
+    private string CodexHome => _sandbox.CodexHome;
 
-    private Dictionary<string, string> Env() => new()
-    {
-        ["HOME"] = _dir.FullName,
-        ["TOLLGATE_DATA_DIR"] = Path.Combine(_dir.FullName, "data"),
-        ["CODEX_HOME"] = CodexHome,
-    };
+    private Dictionary<string, string> Env() => _sandbox.Env();
 
     private async Task<JsonElement> JsonAsync(params string[] args)
     {
@@ -137,7 +132,7 @@ public sealed class UsageReportsCliTests : IDisposable
         var lockedThread = Core.CodexLogs.RolloutReader.ThreadIdFromName(locked);
 
         // Everything readable by anyone except the one file (the tests may run as root: the CLI then runs as nobody).
-        foreach (var dir in Directory.GetDirectories(_dir.FullName, "*", SearchOption.AllDirectories).Append(_dir.FullName))
+        foreach (var dir in Directory.GetDirectories(_sandbox.Dir.FullName, "*", SearchOption.AllDirectories).Append(_sandbox.Dir.FullName))
         {
             File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
         }

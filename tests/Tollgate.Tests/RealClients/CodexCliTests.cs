@@ -163,6 +163,58 @@ public sealed class CodexCliTests : IDisposable
         AssertTurnRecord(record, output.ThreadId, "http");
     }
 
+    [Fact]
+    public async Task TollgateCodexOn_PutsTheRealCodexBehindTheGateway_OffRestoresTheBytes_AndTheSessionStillResumes()
+    {
+        var codex = InstalledClients.Codex();
+        await using var fake = await FakeUpstream.StartAsync(app =>
+        {
+            app.MapGet("/v1/responses", () => Results.NotFound(new { error = new { message = "websocket not supported", type = "invalid_request_error" } }));
+            app.MapPost("/v1/responses", ctx => Wire.WriteSseAsync(ctx.Response, Wire.ResponsesEvents("resp_http_turn", Model, [Reply], TurnTokens)));
+        });
+        await using var gateway = await TestGateway.StartAsync(openAiBase: fake.BaseUrl + "/v1");
+        var home = _dir.CreateSubdirectory("home").FullName;
+        var codexHome = _dir.CreateSubdirectory("codex_home").FullName;
+        var cwd = _dir.CreateSubdirectory("cwd").FullName;
+        var configPath = Path.Combine(codexHome, "config.toml");
+        const string original = "# my settings\nmodel_reasoning_effort = \"low\"\n\n# quiet\n[tui]\nnotifications = false\n";
+        await File.WriteAllTextAsync(configPath, original, Ct);
+        var env = new Dictionary<string, string>
+        {
+            ["HOME"] = home,
+            ["CODEX_HOME"] = codexHome,
+            ["TOLLGATE_DATA_DIR"] = _dir.CreateSubdirectory("tollgate-cli").FullName,
+        };
+
+        var (code, stdout, stderr) = await Cli.TollgateProcess.RunAsync(env, "codex", "on", "--port", new Uri(gateway.BaseUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Restart running Codex sessions", stdout);
+        Assert.DoesNotContain("nothing answers", stderr);
+
+        var codexEnv = new Dictionary<string, string>(env) { ["CODEX_API_KEY"] = BuiltInKey };
+        var output = CodexOutput.Parse(await ClientProcess.RunAsync(codex, ["exec", "--skip-git-repo-check", "-s", "read-only", "--json", "-m", Model, "say hi"], cwd, codexEnv, Ct));
+        AssertCleanTurn(output);
+        var record = Assert.Single(await gateway.WaitForRecordsAsync(1));
+        AssertTurnRecord(record, output.ThreadId, "http");
+
+        (code, _, stderr) = await Cli.TollgateProcess.RunAsync(env, "codex", "off");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(original, await File.ReadAllTextAsync(configPath, Ct));
+
+        // The session was recorded with Codex's own provider: it resumes after off (here pointed
+        // straight at the fake upstream, since the real default needs the internet).
+        var resumed = CodexOutput.Parse(await ClientProcess.RunAsync(
+            codex,
+            ["exec", "--skip-git-repo-check", "--json", "-m", Model, "-c", $"openai_base_url=\"{fake.BaseUrl}/v1\"", "resume", output.ThreadId, "say hi again"],
+            cwd,
+            codexEnv,
+            Ct));
+        Assert.True(resumed.Run.ExitCode == 0, resumed.Run.Output);
+        Assert.Equal(output.ThreadId, resumed.ThreadId);
+        Assert.Equal([Reply], resumed.AgentMessages);
+        Assert.Equal(2, fake.Requests.Count(r => r.Method == "POST"));
+    }
+
     private static IReadOnlyList<WireEvent> AnswerOnSocket(JsonElement create)
     {
         var model = create.GetProperty("model").GetString()!;

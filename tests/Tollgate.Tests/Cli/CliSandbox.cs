@@ -1,0 +1,18 @@
+namespace Tollgate.Tests.Cli;
+
+/// <summary>A throwaway user for CLI tests: HOME, Tollgate's data dir and CODEX_HOME all inside one temporary folder, deleted at the end.</summary>
+internal sealed class CliSandbox : IDisposable
+{
+    public DirectoryInfo Dir { get; } = Directory.CreateTempSubdirectory("tollgate-cli-");
+
+    public string CodexHome => Path.Combine(Dir.FullName, "codex");
+
+    public Dictionary<string, string> Env() => new()
+    {
+        ["HOME"] = Dir.FullName,
+        ["TOLLGATE_DATA_DIR"] = Path.Combine(Dir.FullName, "data"),
+        ["CODEX_HOME"] = CodexHome,
+    };
+
+    public void Dispose() => Dir.Delete(recursive: true);
+}
