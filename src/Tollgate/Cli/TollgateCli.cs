@@ -18,6 +18,7 @@ internal static class TollgateCli
         root.Subcommands.Add(new UsageCommand(config));
         root.Subcommands.Add(new IngestCommand(config));
         root.Subcommands.Add(new LimitsCommand(config));
+        root.Subcommands.Add(new SessionsCommand(config));
         if (!OperatingSystem.IsWindows())
         {
             root.Subcommands.Add(new CodexCommand(config));

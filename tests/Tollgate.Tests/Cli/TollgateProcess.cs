@@ -48,6 +48,13 @@ internal sealed class TollgateProcess : IAsyncDisposable
         return wrapper;
     }
 
+    /// <summary>Runs to completion in the given working directory.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var run = await RealClients.ClientProcess.RunAsync("dotnet", [Dll, .. args], workingDirectory, WithDefaults(environment), TestContext.Current.CancellationToken);
+        return (run.ExitCode, run.Stdout, run.Stderr);
+    }
+
     /// <summary>Runs to completion (bounded, like the real clients) and returns the exit code and output.</summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         RunWithInputAsync(environment, null, args);
