@@ -174,9 +174,9 @@ internal sealed partial class GatewayProxy
     private CallOutcome Classify(ForwarderError error, HttpContext context, CallMeter meter) => error switch
     {
         // YARP reports its idle (activity) timeout during the body as a body error; the silence
-        // before it tells the two apart.
-        ForwarderError.ResponseBodyDestination or ForwarderError.ResponseBodyCanceled
-            when !context.RequestAborted.IsCancellationRequested && SilentFor(meter) >= _idleTimeout * 0.9 => CallOutcome.UpstreamTimeout,
+        // before it tells the two apart. (Not whether the client's request was aborted: YARP
+        // aborts it itself after such an error, sometimes before this runs.)
+        ForwarderError.ResponseBodyDestination when SilentFor(meter) >= _idleTimeout * 0.9 => CallOutcome.UpstreamTimeout,
         ForwarderError.None => CallOutcome.Success,
         ForwarderError.Request => context.RequestAborted.IsCancellationRequested ? CallOutcome.ClientCancelled : CallOutcome.UpstreamUnreachable,
         ForwarderError.RequestTimedOut => CallOutcome.UpstreamTimeout,
