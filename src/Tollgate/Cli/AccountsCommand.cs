@@ -66,7 +66,8 @@ internal sealed class AccountsCommand : Command
 internal sealed class AccountsAddCommand : Command
 {
     private readonly Argument<string> _name = new("NAME") { Description = "A name for the account (letters, digits, '.', '_', '-')" };
-    private readonly Option<string> _baseUrl = new("--base-url") { Description = "API base URL, e.g. https://api.openai.com/v1", Required = true };
+    private readonly Option<string?> _baseUrl = new("--base-url") { Description = "API base URL, e.g. https://api.openai.com/v1 (required unless --from-codex)" };
+    private readonly Option<bool> _fromCodex = new("--from-codex") { Description = "Import the API key Codex is logged in with ($CODEX_HOME/auth.json); the base URL defaults to OpenAI's" };
     private readonly Option<string?> _provider = new("--provider") { Description = $"{string.Join(", ", ProviderKinds.Names)} (default: guessed from the URL)" };
     private readonly Option<int> _priority = new("--priority") { Description = "Higher is preferred by the priority strategy and breaks ties (default 0)" };
     private readonly Option<int> _weight = new("--weight") { Description = "Share for the weighted strategy, 1-1000 (default 1)", DefaultValueFactory = _ => 1 };
@@ -90,7 +91,7 @@ internal sealed class AccountsAddCommand : Command
         : base("add", "Add an upstream account; its key goes straight into the vault")
     {
         Arguments.Add(_name);
-        foreach (var o in new Option[] { _baseUrl, _provider, _priority, _weight, _models, _pool, _org, _project, _headers, _map, _tags, _dailyTokens, _monthlyTokens, _dailyUsd, _monthlyUsd, _disabled, _keyStdin, _keyEnv, _unsafeKey })
+        foreach (var o in new Option[] { _baseUrl, _provider, _priority, _weight, _models, _pool, _org, _project, _headers, _map, _tags, _dailyTokens, _monthlyTokens, _dailyUsd, _monthlyUsd, _disabled, _keyStdin, _keyEnv, _unsafeKey, _fromCodex })
         {
             Options.Add(o);
         }
@@ -100,7 +101,18 @@ internal sealed class AccountsAddCommand : Command
 
     private async Task<int> AddAsync(ParseResult parse, AccountsContext context, CancellationToken cancellationToken)
     {
-        var baseUrl = parse.GetValue(_baseUrl)!;
+        var fromCodex = parse.GetValue(_fromCodex);
+        if (parse.GetValue(_baseUrl) is not { } baseUrl)
+        {
+            if (!fromCodex)
+            {
+                CliContext.Error("--base-url is required (e.g. https://api.openai.com/v1), unless the key comes --from-codex");
+                return ExitCodes.InvalidArguments;
+            }
+
+            baseUrl = "https://api.openai.com/v1";
+        }
+
         ProviderKind provider;
         if (parse.GetValue(_provider) is { } p)
         {
@@ -115,10 +127,10 @@ internal sealed class AccountsAddCommand : Command
             provider = Uri.TryCreate(baseUrl, UriKind.Absolute, out var u) ? ProviderKinds.Guess(u) : ProviderKind.OpenAICompatible;
         }
 
-        var sources = (parse.GetValue(_keyStdin) ? 1 : 0) + (parse.GetValue(_keyEnv) is null ? 0 : 1) + (parse.GetValue(_unsafeKey) is null ? 0 : 1);
+        var sources = (parse.GetValue(_keyStdin) ? 1 : 0) + (parse.GetValue(_keyEnv) is null ? 0 : 1) + (parse.GetValue(_unsafeKey) is null ? 0 : 1) + (fromCodex ? 1 : 0);
         if (sources > 1)
         {
-            CliContext.Error("give the key one way: --key-stdin, --key-env VAR or --unsafe-key-arg");
+            CliContext.Error("give the key one way: --key-stdin, --key-env VAR, --from-codex or --unsafe-key-arg");
             return ExitCodes.InvalidArguments;
         }
 
@@ -132,7 +144,19 @@ internal sealed class AccountsAddCommand : Command
         if (env is null)
         {
             key = parse.GetValue(_unsafeKey);
-            if (key is null && parse.GetValue(_keyStdin))
+            if (fromCodex)
+            {
+                try
+                {
+                    key = Core.CodexSetup.CodexAuth.ReadApiKey(context.Paths.CodexHome);
+                }
+                catch (Core.CodexSetup.CodexSwitchException e)
+                {
+                    CliContext.Error(e.Message);
+                    return e.NothingThere ? ExitCodes.NotFound : ExitCodes.Failure;
+                }
+            }
+            else if (key is null && parse.GetValue(_keyStdin))
             {
                 key = await Console.In.ReadLineAsync(cancellationToken);
             }

@@ -28,6 +28,35 @@ public sealed class AccountsCliTests : IDisposable
     }
 
     [Fact]
+    public async Task AddFromCodex_ImportsTheApiKeyFromAuthJson_AndNeverAChatGptLogin()
+    {
+        var codexHome = Directory.CreateDirectory(Path.Combine(_dir.FullName, "codex")).FullName;
+        var env = Env(extra: ("CODEX_HOME", codexHome));
+        var (code, _, stderr) = await TollgateProcess.RunAsync(env, "accounts", "add", "codex", "--from-codex");
+        Assert.Equal(7, code);
+        Assert.Contains("auth.json does not exist", stderr);
+
+        await File.WriteAllTextAsync(Path.Combine(codexHome, "auth.json"), """{"auth_mode":"chatgpt","OPENAI_API_KEY":null,"tokens":{"access_token":"eyJ.not-imported","account_id":"acc"}}""", TestContext.Current.CancellationToken);
+        (code, var stdout, stderr) = await TollgateProcess.RunAsync(env, "accounts", "add", "codex", "--from-codex");
+        Assert.Equal(1, code);
+        Assert.Contains("ChatGPT login", stderr);
+        Assert.DoesNotContain("eyJ", stdout + stderr);
+
+        await File.WriteAllTextAsync(Path.Combine(codexHome, "auth.json"), "{\"auth_mode\":\"apikey\",\"OPENAI_API_KEY\":\"" + Key + "\",\"future_field\":1}", TestContext.Current.CancellationToken);
+        (code, stdout, stderr) = await TollgateProcess.RunAsync(env, "accounts", "add", "codex", "--from-codex");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("sk-test-cli-…abcd", stdout);
+        Assert.DoesNotContain(Key, stdout + stderr);
+        (code, stdout, _) = await TollgateProcess.RunAsync(env, "accounts", "list", "--json");
+        var account = Assert.Single(JsonDocument.Parse(stdout).RootElement.EnumerateArray());
+        Assert.Equal("https://api.openai.com/v1", account.GetProperty("baseUrl").GetString());
+
+        (code, _, stderr) = await TollgateProcess.RunAsync(env, "accounts", "add", "again", "--from-codex", "--key-env", "X");
+        Assert.Equal(2, code);
+        Assert.Contains("give the key one way", stderr);
+    }
+
+    [Fact]
     public async Task AddListShowRemove_KeysNeverPrinted_BadInputsExitNonZero()
     {
         var (code, stdout, stderr) = await TollgateProcess.RunWithInputAsync(Env(), Key + "\n", "accounts", "add", "main", "--base-url", "https://api.openai.com/v1", "--key-stdin", "--daily-usd", "5", "--models", "gpt-5*,o4-*");
