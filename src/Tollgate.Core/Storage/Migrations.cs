@@ -251,5 +251,17 @@ internal static class Migrations
             value TEXT NOT NULL
         );
         """,
+        """
+        -- Codex logs are read again from their start once: files read by earlier versions have no
+        -- session rows, message times or limits. Their records leave the summaries by source.
+        DELETE FROM usage_records WHERE source = 'codex-log';
+        DELETE FROM usage_buckets WHERE source = 'codex-log';
+        DELETE FROM session_summary WHERE source = 'codex-log';
+        DELETE FROM local_days WHERE source = 'codex-log';
+        DELETE FROM rate_limit_snapshots WHERE source = 'codex-log';
+        DELETE FROM codex_messages;
+        DELETE FROM codex_sessions;
+        DELETE FROM codex_files;
+        """,
     ];
 }

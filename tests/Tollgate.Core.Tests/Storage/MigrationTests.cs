@@ -1,0 +1,48 @@
+using Microsoft.Data.Sqlite;
+using Tollgate.Core.Storage;
+
+namespace Tollgate.Core.Tests.Storage;
+
+/// <summary>Upgrading a database written by an earlier version keeps what it must and redoes what it must.</summary>
+public sealed class MigrationTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("tollgate-migrate-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task FromTheFirstCodexLogSchema_GatewayRecordsAreKeptAndSummarized_AndCodexLogsAreReadAgain()
+    {
+        var path = Path.Combine(_dir.FullName, "old.db");
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Join('\n', Migrations.Steps.Take(4)) + """
+
+                PRAGMA user_version = 4;
+                INSERT INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport, latency_ms,
+                    usage_state, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_pusd, outcome, session_id, source_file)
+                VALUES ('a', 1795435179000, 'gateway', 'openai', '/v1/responses', 'POST', 200, 'gpt-5', 1, 'http', 5, 'Reported', 100, 0, 10, 0, 7, 'Success', 's1', NULL),
+                       ('b', 1795435179000, 'codex-log', 'codex', '/responses', 'POST', 200, 'gpt-5', 1, 'log', 0, 'Reported', 50, 0, 5, 0, 3, 'Success', 's2', '/h/f.jsonl');
+                INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, updated_ms) VALUES ('/h/f.jsonl', '/h', 's2', 10, 10, 0, 'x', 0);
+                """;
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        var store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+
+        var days = await store.ReadDaysAsync(null, null, null, TimeZoneInfo.Utc, Ct);
+        var day = Assert.Single(days);
+        Assert.Equal((1L, 110L), (day.Totals.Requests, day.Totals.Tokens.TotalTokens)); // the gateway's call, summarized
+        Assert.Empty(await store.ReadCodexFileStampsAsync(Ct)); // the logs will be read again, with sessions and messages
+        Assert.Equal("gateway", Assert.Single(await store.ReadSessionSummariesAsync(null, null, null, Ct)).Source);
+    }
+}
