@@ -98,8 +98,6 @@ public sealed class RolloutCounter
     public string? Model => _s.Model;
     public string? Effort => _s.Effort;
     public string? Cwd => _s.Cwd;
-    public string? Originator => _s.Originator;
-    public string? CliVersion => _s.CliVersion;
     public long? ContextWindow => _s.ContextWindow;
 
     /// <summary>True when the line may matter: cheap byte markers, checked before any JSON parsing.</summary>

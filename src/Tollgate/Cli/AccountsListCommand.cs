@@ -238,10 +238,10 @@ internal static class AccountViews
         json.WriteString("provider", ProviderKinds.Name(a.Provider));
         json.WriteString("baseUrl", a.BaseUrl);
         json.WriteString("credential", a.Credential == CredentialKind.Environment ? "env" : "vault");
-        WriteNullable(json, "credentialEnv", a.CredentialEnv);
-        WriteNullable(json, "keyFingerprint", a.KeyFingerprint);
-        WriteNullable(json, "organization", a.Organization);
-        WriteNullable(json, "project", a.Project);
+        json.WriteString("credentialEnv", a.CredentialEnv);
+        json.WriteString("keyFingerprint", a.KeyFingerprint);
+        json.WriteString("organization", a.Organization);
+        json.WriteString("project", a.Project);
         json.WriteStartArray("models");
         foreach (var m in a.Models)
         {
@@ -275,10 +275,10 @@ internal static class AccountViews
 
         json.WriteEndArray();
         json.WriteStartObject("limits");
-        WriteNullable(json, "dailyTokens", a.Limits.DailyTokens);
-        WriteNullable(json, "monthlyTokens", a.Limits.MonthlyTokens);
-        WriteNullable(json, "dailyUSD", a.Limits.DailyUsd);
-        WriteNullable(json, "monthlyUSD", a.Limits.MonthlyUsd);
+        json.WriteNumberOrNull("dailyTokens", a.Limits.DailyTokens);
+        json.WriteNumberOrNull("monthlyTokens", a.Limits.MonthlyTokens);
+        json.WriteNumberOrNull("dailyUSD", a.Limits.DailyUsd);
+        json.WriteNumberOrNull("monthlyUSD", a.Limits.MonthlyUsd);
         json.WriteEndObject();
         json.WriteStartObject("usage");
         json.WriteNumber("tokensToday", v.TokensToday);
@@ -290,10 +290,10 @@ internal static class AccountViews
         {
             json.WriteStartObject("health");
             json.WriteString("state", h.State);
-            WriteNullable(json, "until", h.Until?.ToString("O", CultureInfo.InvariantCulture));
-            WriteNullable(json, "reason", h.Reason);
+            json.WriteString("until", h.Until?.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("reason", h.Reason);
             json.WriteNumber("utilization", Math.Round(h.Utilization, 4));
-            WriteNullable(json, "lastMoveAt", h.LastMoveAt?.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("lastMoveAt", h.LastMoveAt?.ToString("O", CultureInfo.InvariantCulture));
             json.WriteEndObject();
         }
         else
@@ -303,41 +303,5 @@ internal static class AccountViews
 
         json.WriteString("createdAt", a.CreatedAt);
         json.WriteEndObject();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter json, string name, decimal? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Tollgate.Core.Configuration;
+using Tollgate.Core.Storage;
 
 namespace Tollgate.Cli;
 
@@ -31,6 +32,22 @@ internal static class CliContext
     {
         var host = config.Server.Host is "0.0.0.0" or "::" ? "127.0.0.1" : config.Server.Host;
         return $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{config.Server.Port}";
+    }
+
+    /// <summary>The usage store, its schema brought up to date; null after printing why it cannot be used.</summary>
+    public static async Task<SqliteUsageStore?> OpenStoreAsync(string databasePath, CancellationToken cancellationToken)
+    {
+        var store = new SqliteUsageStore(databasePath);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            return store;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Error($"cannot open the usage database {databasePath}: {ex.Message}");
+            return null;
+        }
     }
 
     public static void Error(string message)

@@ -10,6 +10,18 @@ namespace Tollgate.Cli;
 /// <summary>Ingestion as the CLI runs it: by <c>tollgate ingest</c>, and before every usage report.</summary>
 internal static class Ingestion
 {
+    /// <summary>Brings the store up to date before a report, so it is current; problems are warnings on stderr, never the end of the report.</summary>
+    public static async Task<IngestReport?> RunBeforeReportAsync(Core.Configuration.AppPaths paths, Core.Configuration.TollgateConfig config, CancellationToken cancellationToken)
+    {
+        var (ingested, _, _) = await RunAsync(paths, config, null, cancellationToken);
+        foreach (var problem in ingested?.Problems ?? [])
+        {
+            Console.Error.WriteLine($"warning: {problem}");
+        }
+
+        return ingested;
+    }
+
     /// <summary>Ingests the given homes, else the resolved ones; the report is null when the store cannot be used.</summary>
     public static async Task<(IngestReport? Report, IReadOnlyList<string> Homes, string? Error)> RunAsync(
         Core.Configuration.AppPaths paths,

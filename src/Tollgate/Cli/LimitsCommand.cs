@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Tollgate.Core.RateLimits;
-using Tollgate.Core.Storage;
 using Tollgate.Core.Usage.Reports;
 
 namespace Tollgate.Cli;
@@ -40,21 +39,11 @@ internal sealed class LimitsCommand : Command
 
         if (!parse.GetValue(_noIngest))
         {
-            var (ingested, _, _) = await Ingestion.RunAsync(paths, config, null, cancellationToken);
-            foreach (var problem in ingested?.Problems ?? [])
-            {
-                Console.Error.WriteLine($"warning: {problem}");
-            }
+            await Ingestion.RunBeforeReportAsync(paths, config, cancellationToken);
         }
 
-        var store = new SqliteUsageStore(paths.DatabasePath);
-        try
+        if (await CliContext.OpenStoreAsync(paths.DatabasePath, cancellationToken) is not { } store)
         {
-            await store.MigrateAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            CliContext.Error($"cannot open the usage database {paths.DatabasePath}: {ex.Message}");
             return ExitCodes.StorageUnavailable;
         }
 
@@ -190,16 +179,9 @@ internal sealed class LimitsCommand : Command
                 json.WriteStartObject();
                 json.WriteString("kind", w.Kind switch { WindowKind.FiveHour => "5h", WindowKind.Weekly => "weekly", WindowKind.Other => "other", _ => "unknown" });
                 json.WriteString("slot", w.Slot);
-                WriteNumber(json, "windowMinutes", w.WindowMinutes);
-                WriteNumber(json, "usedPercent", w.UsedPercent);
-                if (w.ResetsAt is { } at)
-                {
-                    json.WriteString("resetsAt", at);
-                }
-                else
-                {
-                    json.WriteNull("resetsAt");
-                }
+                json.WriteNumberOrNull("windowMinutes", w.WindowMinutes);
+                json.WriteNumberOrNull("usedPercent", w.UsedPercent);
+                json.WriteString("resetsAt", w.ResetsAt?.ToString("O", CultureInfo.InvariantCulture));
 
                 json.WriteBoolean("reset", w.Reset);
                 json.WriteNumber(source.Source == "gateway" ? "callsInWindow" : "messagesInWindow", w.Sent);
@@ -220,9 +202,9 @@ internal sealed class LimitsCommand : Command
             json.WriteString("cwd", s.Cwd);
             json.WriteString("model", s.Model);
             json.WriteString("lastActivity", s.LastActivity?.ToString("O", CultureInfo.InvariantCulture));
-            WriteNumber(json, "contextWindow", s.ContextWindow);
-            WriteNumber(json, "lastInputTokens", s.LastInputTokens);
-            WriteNumber(json, "contextUse", s.ContextUse);
+            json.WriteNumberOrNull("contextWindow", s.ContextWindow);
+            json.WriteNumberOrNull("lastInputTokens", s.LastInputTokens);
+            json.WriteNumberOrNull("contextUse", s.ContextUse);
             json.WriteEndObject();
         }
 
@@ -230,17 +212,5 @@ internal sealed class LimitsCommand : Command
         json.WriteEndObject();
         await json.FlushAsync(cancellationToken);
         await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
-    }
-
-    private static void WriteNumber(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 }

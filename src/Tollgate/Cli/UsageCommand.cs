@@ -141,34 +141,22 @@ internal sealed class UsageReportCommand : Command
         // A report is a short process, so the slow first steps overlap: SQLite is opened while
         // the config loads, and the report is built while the Codex logs are checked for new
         // lines — and built again if they had any, so it is always current.
-        var store = new SqliteUsageStore(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath);
-        var opened = Task.Run(() => store.MigrateAsync(cancellationToken), cancellationToken);
+        var opened = Task.Run(() => CliContext.OpenStoreAsync(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath, cancellationToken), cancellationToken);
         var (paths, config) = CliContext.Load(parse.GetValue(configOption));
         if (config is null)
         {
             return ExitCodes.InvalidConfig;
         }
 
-        try
+        if (await opened is not { } store)
         {
-            await opened;
-        }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            CliContext.Error($"cannot open the usage database {store.DatabasePath}: {ex.Message}");
             return ExitCodes.StorageUnavailable;
         }
 
         var report = Task.Run(() => BuildAsync(store, range, cancellationToken), cancellationToken);
         if (!parse.GetValue(_options.NoIngest))
         {
-            var (ingested, _, _) = await Ingestion.RunAsync(paths, config, null, cancellationToken);
-            foreach (var problem in ingested?.Problems ?? [])
-            {
-                Console.Error.WriteLine($"warning: {problem}");
-            }
-
-            if (ingested?.Changed == true)
+            if ((await Ingestion.RunBeforeReportAsync(paths, config, cancellationToken))?.Changed == true)
             {
                 await report; // not current any more
                 report = BuildAsync(store, range, cancellationToken);
