@@ -32,6 +32,9 @@ public sealed class AppPaths
     public string RequestLogPath => Path.Combine(LogsDir, "requests.jsonl");
     public string CodexHome { get; }
 
+    /// <summary><c>filter.json</c> beside the config file: rules applied to request bodies before they go upstream.</summary>
+    public string FilterFile => Path.Combine(Path.GetDirectoryName(ConfigFile)!, "filter.json");
+
     public static AppPaths FromProcess(string? configOverride = null) => new(Environment.GetEnvironmentVariable, configOverride);
 
     private static string? Env(Func<string, string?> environment, string name) =>

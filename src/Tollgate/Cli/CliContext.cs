@@ -52,6 +52,13 @@ internal static class CliContext
 
     public static void Error(string message)
     {
+        if (Console.IsErrorRedirected)
+        {
+            // A log or a script reads this: one line, not wrapped at 80 columns.
+            Console.Error.WriteLine($"error: {message}");
+            return;
+        }
+
         var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         stderr.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
     }

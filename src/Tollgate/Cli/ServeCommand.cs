@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
+using Tollgate.Core.BodyFilters;
 using Tollgate.Core.Configuration;
 using Tollgate.Hosting;
 
@@ -38,6 +39,13 @@ internal sealed class ServeCommand : Command
         {
             CliContext.Error(flagError!);
             return ExitCodes.InvalidArguments;
+        }
+
+        // The gateway keeps the last good rules when filter.json goes bad while it runs; at start there are none to keep.
+        if (BodyFilterFile.Load(paths.FilterFile) is { Ok: false } filters)
+        {
+            CliContext.Error($"the request body filters in {paths.FilterFile} are not valid, so the gateway did not start: {string.Join("; ", filters.Errors)}");
+            return ExitCodes.InvalidConfig;
         }
 
         GatewayHost.PrepareProcess(overridden);

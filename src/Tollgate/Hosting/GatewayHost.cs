@@ -105,6 +105,8 @@ internal static class GatewayHost
         services.AddSingleton(new UpstreamRouter(config.Upstreams));
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<MeteringTransformer>();
+        services.AddSingleton(sp => new BodyFilterWatcher(settings.Paths.FilterFile, settings.Time, sp.GetRequiredService<ILogger<BodyFilterWatcher>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BodyFilterWatcher>());
         services.AddSingleton<WebSocketRelay>();
         services.AddSingleton<GatewayProxy>();
 

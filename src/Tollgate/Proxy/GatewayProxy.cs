@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tollgate.Core.BodyFilters;
 using Tollgate.Core.Configuration;
 using Tollgate.Core.Usage;
 using Tollgate.Metering;
@@ -25,6 +26,7 @@ internal sealed partial class GatewayProxy
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly TimeSpan _idleTimeout;
     private readonly Hosting.AccountRuntime _accounts;
+    private readonly BodyFilterWatcher _filters;
 
     public GatewayProxy(
         IHttpForwarder forwarder,
@@ -36,8 +38,10 @@ internal sealed partial class GatewayProxy
         TollgateConfig config,
         TimeProvider time,
         Hosting.AccountRuntime accounts,
+        BodyFilterWatcher filters,
         ILogger<GatewayProxy> logger)
     {
+        _filters = filters;
         _accounts = accounts;
         _forwarder = forwarder;
         _router = router;
@@ -97,14 +101,19 @@ internal sealed partial class GatewayProxy
     private async Task<bool> ReadBodyOrRejectAsync(HttpContext context, CallMeter meter)
     {
         context.Features.Set(meter);
-        var (bodyStatus, info) = await ReadBodyAsync(context);
-        meter.Request = info;
-        if (bodyStatus is BodyReadStatus.Ok or BodyReadStatus.NotInspected)
+        var read = await ReadBodyAsync(context);
+        meter.Request = read.Info;
+        if (read.FilterTimeouts > 0)
+        {
+            LogFilterTimeout(context.Request.Path.Value ?? "/", read.FilterTimeouts, BodyFilter.RegexTimeout.TotalSeconds);
+        }
+
+        if (read.Status is BodyReadStatus.Ok or BodyReadStatus.NotInspected)
         {
             return true;
         }
 
-        await RejectAsync(context, meter, bodyStatus);
+        await RejectAsync(context, meter, read.Status);
         return false;
     }
 
@@ -144,15 +153,15 @@ internal sealed partial class GatewayProxy
         }
     }
 
-    private async Task<(BodyReadStatus, RequestInfo)> ReadBodyAsync(HttpContext context)
+    private async Task<BodyRead> ReadBodyAsync(HttpContext context)
     {
         try
         {
-            return await RequestBodyReader.ReadAsync(context.Request, _maxBodyBytes, context.RequestAborted);
+            return await RequestBodyReader.ReadAsync(context.Request, _maxBodyBytes, _filters.Current, context.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.TooLarge);
         }
     }
 
@@ -192,6 +201,9 @@ internal sealed partial class GatewayProxy
         TimeSpan.FromMilliseconds(Elapsed.Ms(meter.LastChunkTimestamp != 0 ? meter.LastChunkTimestamp : meter.StartTimestamp, Stopwatch.GetTimestamp()));
 
     private static string Origin(string baseUrl) => new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "{Path}: {Count} body filter rule(s) ran longer than {Seconds} s and were skipped for this request")]
+    private partial void LogFilterTimeout(string path, int count, double seconds);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "{Method} {Path} to {Service} ended with {Error} ({Outcome})")]
     private partial void LogForwardError(string method, string path, string service, ForwarderError error, CallOutcome outcome);

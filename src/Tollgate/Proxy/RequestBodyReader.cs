@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tollgate.Core.BodyFilters;
 using Tollgate.Core.Compression;
 
 namespace Tollgate.Proxy;
@@ -13,36 +14,45 @@ internal enum BodyReadStatus
     TooLarge,
 }
 
+/// <summary>What reading a request body found: its status, what it says, and the body as it goes upstream (decoded).</summary>
+internal readonly record struct BodyRead(BodyReadStatus Status, RequestInfo Info, ReadOnlyMemory<byte> Body = default, bool Filtered = false, int FilterTimeouts = 0)
+{
+    public static BodyRead Refused(BodyReadStatus status) => new(status, RequestInfo.Empty);
+}
+
 /// <summary>
 /// Reads a JSON request body so the gateway can see the model, stream flag and conversation,
 /// decoding zstd/gzip/br/deflate when the client compressed it (Codex sends zstd). The body
-/// forwarded upstream is the client's original bytes, untouched; the decoded copy is only read.
-/// Non-JSON bodies (multipart uploads, audio, images) are not read at all and stream through.
+/// forwarded upstream is the client's original bytes, untouched, unless a body filter
+/// (<c>filter.json</c>) changed it: then the filtered text goes up uncompressed. Non-JSON bodies
+/// (multipart uploads, audio, images) are not read at all and stream through; plain-text bodies
+/// are read only when there are filters to apply.
 /// </summary>
 internal static class RequestBodyReader
 {
-    public static async Task<(BodyReadStatus Status, RequestInfo Info)> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<BodyRead> ReadAsync(HttpRequest request, long maxBytes, BodyFilter filter, CancellationToken cancellationToken)
     {
         var encoding = request.Headers.ContentEncoding.ToString();
         if (!ContentCoding.IsSupported(encoding))
         {
-            return (BodyReadStatus.UnsupportedEncoding, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.UnsupportedEncoding);
         }
 
-        if (!IsJson(request.ContentType) || request.ContentLength == 0 || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        var inspected = IsJson(request.ContentType) || (!filter.IsEmpty && IsText(request.ContentType));
+        if (!inspected || request.ContentLength == 0 || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
         {
-            return (BodyReadStatus.NotInspected, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.NotInspected);
         }
 
         if (request.ContentLength > maxBytes)
         {
-            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.TooLarge);
         }
 
         var original = await ReadAllAsync(request, maxBytes, cancellationToken);
         if (original is null)
         {
-            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.TooLarge);
         }
 
         // YARP forwards HttpContext.Request.Body: the client's original bytes.
@@ -51,16 +61,28 @@ internal static class RequestBodyReader
         var status = ContentCoding.TryDecode(encoding, original.Value.AsMemory(), maxBytes, out var decoded);
         if (status == DecodeStatus.TooLarge)
         {
-            return (BodyReadStatus.TooLarge, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.TooLarge);
         }
 
         if (status != DecodeStatus.Ok)
         {
-            return (BodyReadStatus.Corrupt, RequestInfo.Empty);
+            return BodyRead.Refused(BodyReadStatus.Corrupt);
+        }
+
+        var body = decoded;
+        var timeouts = 0;
+        var changed = filter.IsEmpty ? null : filter.Apply(decoded.Span, out timeouts);
+        if (changed is not null)
+        {
+            // The client's Content-Encoding described its bytes, not these: they go up as plain text.
+            body = changed;
+            request.Body = new MemoryStream(changed, 0, changed.Length, writable: false, publiclyVisible: true); // failover re-reads it
+            request.Headers.Remove("Content-Encoding");
+            request.ContentLength = changed.Length;
         }
 
         // A JSON body that does not parse is forwarded anyway: the upstream answers it in its own words.
-        return (BodyReadStatus.Ok, RequestInfo.Read(decoded.Span) ?? RequestInfo.Empty);
+        return new BodyRead(BodyReadStatus.Ok, RequestInfo.Read(body.Span) ?? RequestInfo.Empty, body, changed is not null, timeouts);
     }
 
     /// <summary>Reads the whole body; null when it exceeds <paramref name="maxBytes"/>.</summary>
@@ -96,6 +118,9 @@ internal static class RequestBodyReader
 
         return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    private static bool IsText(string? contentType) =>
+        contentType is not null && contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsJson(string? contentType) =>
         contentType is not null

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Tollgate.Core.BodyFilters;
 using Tollgate.Core.Json;
 using Tollgate.Core.Providers.OpenAI;
 using Tollgate.Core.Usage;
@@ -15,7 +16,7 @@ namespace Tollgate.Proxy;
 /// retries). Messages are relayed frame by frame in both directions; each client
 /// <c>response.create</c> starts one metered call and the upstream's terminal event ends it.
 /// </summary>
-internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWriter writer, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WebSocketRelay> logger)
+internal sealed partial class WebSocketRelay(UpstreamClients clients, BodyFilterWatcher filters, UsageWriter writer, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WebSocketRelay> logger)
 {
     private const int MaxParsedMessageBytes = 16 * 1024 * 1024;
 
@@ -90,8 +91,8 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
         // On shutdown an idle socket closes at once and a busy one after its call ends, so an
         // open Codex session does not hold Ctrl+C for the whole shutdown timeout.
         using var onStopping = lifetime.ApplicationStopping.Register(session.BeginShutdown);
-        var clientToUpstream = PumpAsync(client, upstream, session.OnClientMessage, stop.Token);
-        var upstreamToClient = PumpAsync(upstream, client, session.OnUpstreamMessage, stop.Token);
+        var clientToUpstream = PumpAsync(client, upstream, session.OnClientMessage, () => filters.Current, stop.Token);
+        var upstreamToClient = PumpAsync(upstream, client, session.OnUpstreamMessage, filter: null, stop.Token);
         var first = await Task.WhenAny(clientToUpstream, upstreamToClient, session.Closing);
         var clientEnded = first == clientToUpstream;
         if (first == session.Closing)
@@ -129,11 +130,17 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
         }
     }
 
-    private static async Task PumpAsync(WebSocket from, WebSocket to, Action<ReadOnlySpan<byte>> onTextMessage, CancellationToken cancellationToken)
+    /// <summary>
+    /// Relays messages from one socket to the other, frame by frame. With <paramref name="filter"/>
+    /// rules in force, a text message is held until its last frame, filtered, and sent as one
+    /// frame (a message too large to parse is relayed unfiltered).
+    /// </summary>
+    private static async Task PumpAsync(WebSocket from, WebSocket to, Action<ReadOnlySpan<byte>> onTextMessage, Func<BodyFilter>? filter, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var message = new ArrayBufferWriter<byte>(4096);
         var oversized = false;
+        BodyFilter? holding = null;
         try
         {
             while (true)
@@ -149,29 +156,57 @@ internal sealed partial class WebSocketRelay(UpstreamClients clients, UsageWrite
                     return;
                 }
 
-                // A message is registered before its last fragment is forwarded: the other side
-                // may answer at once, and its answer must find the call it belongs to.
-                if (result.MessageType == WebSocketMessageType.Text)
+                if (result.MessageType != WebSocketMessageType.Text)
                 {
-                    if (!oversized && message.WrittenCount + result.Count <= MaxParsedMessageBytes)
-                    {
-                        message.Write(buffer.AsSpan(0, result.Count));
-                    }
-                    else
-                    {
-                        oversized = true;
-                    }
+                    await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);
+                    continue;
+                }
 
+                if (message.WrittenCount == 0 && !oversized && filter?.Invoke() is { IsEmpty: false } rules)
+                {
+                    holding = rules; // the first frame of a message: the rules in force now apply to all of it
+                }
+
+                if (!oversized && message.WrittenCount + result.Count <= MaxParsedMessageBytes)
+                {
+                    message.Write(buffer.AsSpan(0, result.Count));
+                }
+                else
+                {
+                    oversized = true;
+                    if (holding is not null)
+                    {
+                        // Too large to hold: what was held goes on unfiltered, the rest streams.
+                        await to.SendAsync(message.WrittenMemory, WebSocketMessageType.Text, endOfMessage: false, cancellationToken);
+                        holding = null;
+                    }
+                }
+
+                if (holding is not null)
+                {
                     if (result.EndOfMessage)
                     {
-                        if (!oversized)
-                        {
-                            onTextMessage(message.WrittenSpan);
-                        }
-
+                        ReadOnlyMemory<byte> whole = holding.Apply(message.WrittenSpan, out _) ?? message.WrittenMemory.ToArray();
+                        onTextMessage(whole.Span); // registered before it is sent: the answer must find its call
+                        await to.SendAsync(whole, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
                         message.ResetWrittenCount();
-                        oversized = false;
+                        holding = null;
                     }
+
+                    continue;
+                }
+
+                // A message is registered before its last fragment is forwarded: the other side
+                // may answer at once, and its answer must find the call it belongs to.
+                if (result.EndOfMessage)
+                {
+                    if (!oversized)
+                    {
+                        onTextMessage(message.WrittenSpan);
+                    }
+
+                    message.ResetWrittenCount();
+                    oversized = false;
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, cancellationToken);

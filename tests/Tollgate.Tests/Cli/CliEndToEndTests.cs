@@ -88,6 +88,21 @@ public sealed partial class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_InvalidFilterFile_DoesNotStartAndNamesTheRule()
+    {
+        var config = Path.Combine(_dir.FullName, "tollgate.toml");
+        await File.WriteAllTextAsync(config, "", Ct);
+        var filters = Path.Combine(_dir.FullName, "filter.json");
+        await File.WriteAllTextAsync(filters, """[{ "op": "remove", "source": "a" }, { "op": "swap", "source": "b", "target": "c" }]""", Ct);
+
+        var (code, _, stderr) = await TollgateProcess.RunAsync(Env(("TOLLGATE_CONFIG", config)), "serve", "--port", "0");
+
+        Assert.Equal(3, code);
+        Assert.Contains($"the request body filters in {filters} are not valid", stderr, StringComparison.Ordinal);
+        Assert.Contains("rule 2: op must be \"replace\" or \"remove\", got \"swap\"", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_PortInUse_ExitsWithClearMessage()
     {
         using var occupied = new TcpListener(IPAddress.Loopback, 0);

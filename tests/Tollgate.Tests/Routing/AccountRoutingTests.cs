@@ -444,18 +444,25 @@ public sealed class AccountRoutingTests
         Assert.Equal(0, healthy.Count);
     }
 
-    [Fact]
-    public async Task ModelMapping_RewritesTheModelOnlyForTheAccountThatMapsIt()
+    /// <summary>Accounts "plain" (priority 1) and "mapped" (Azure, priority 10, maps gpt-5.1 to a deployment); returns a client key.</summary>
+    private static async Task<string> AddPlainAndMappedAsync(string dataDir, AccountUpstream plain, AccountUpstream mapped)
     {
-        await using var mapped = await AccountUpstream.StartAsync("mapped", UpstreamMode.ServerError);
-        await using var plain = await AccountUpstream.StartAsync("plain");
-        var dataDir = TestGateway.NewDataDir();
         var key = await AddAccountsAsync(dataDir, (plain, 1));
         var (accounts, _, _) = await TestAccounts.OpenAsync(dataDir);
         await accounts.AddAsync(
             Account("mapped", mapped.Fake.BaseUrl + "/v1", 10, ProviderKind.AzureOpenAI) with { ModelMap = new Dictionary<string, string> { ["gpt-5.1"] = "my-gpt51-deployment" } },
             mapped.Key,
             Ct);
+        return key;
+    }
+
+    [Fact]
+    public async Task ModelMapping_RewritesTheModelOnlyForTheAccountThatMapsIt()
+    {
+        await using var mapped = await AccountUpstream.StartAsync("mapped", UpstreamMode.ServerError);
+        await using var plain = await AccountUpstream.StartAsync("plain");
+        var dataDir = TestGateway.NewDataDir();
+        var key = await AddPlainAndMappedAsync(dataDir, plain, mapped);
         await using var gateway = await TestGateway.StartAsync(dataDir: dataDir, settings: Routing(RoutingStrategy.Priority));
         using var http = new HttpClient();
 
@@ -467,6 +474,27 @@ public sealed class AccountRoutingTests
         Assert.Equal($"{mapped.Key}", mapped.Fake.Requests.Single().Headers["api-key"]); // Azure's header
         Assert.False(mapped.Fake.Requests.Single().Headers.ContainsKey("authorization"));
         Assert.Equal("gpt-5.1", JsonDocument.Parse(plain.LastBody).RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task BodyFilter_AppliesOnEveryAttempt_ModelMappingOnTopOfIt()
+    {
+        await using var mapped = await AccountUpstream.StartAsync("mapped", UpstreamMode.ServerError);
+        await using var plain = await AccountUpstream.StartAsync("plain");
+        var dataDir = TestGateway.NewDataDir();
+        var key = await AddPlainAndMappedAsync(dataDir, plain, mapped);
+        var filterFile = new Core.Configuration.AppPaths(n => n is "HOME" or "TOLLGATE_DATA_DIR" ? dataDir : null).FilterFile;
+        Directory.CreateDirectory(Path.GetDirectoryName(filterFile)!);
+        await File.WriteAllTextAsync(filterFile, """[{ "op": "replace", "source": "\"hi\"", "target": "\"hello\"" }]""", Ct);
+        await using var gateway = await TestGateway.StartAsync(dataDir: dataDir, settings: Routing(RoutingStrategy.Priority));
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(Post(gateway, key), Ct);
+        Assert.Equal("plain", response.Headers.GetValues("x-tollgate-account").Single());
+        var sentToMapped = JsonDocument.Parse(mapped.LastBody).RootElement;
+        Assert.Equal(("my-gpt51-deployment", "hello"), (sentToMapped.GetProperty("model").GetString(), sentToMapped.GetProperty("input").GetString()));
+        var sentToPlain = JsonDocument.Parse(plain.LastBody).RootElement;
+        Assert.Equal(("gpt-5.1", "hello"), (sentToPlain.GetProperty("model").GetString(), sentToPlain.GetProperty("input").GetString()));
     }
 
     [Fact]
