@@ -34,6 +34,7 @@ public static partial class ConfigLoader
         new("logging", "request_log", "true or false", (b, v) => Bool(v, x => b.RequestLog = x)),
         new("logging", "request_log_max_mb", "an integer from 1 to 1024", (b, v) => Int(v, 1, 1024, n => b.RequestLogMaxBytes = n * 1024 * 1024)),
         new("logging", "request_log_files", "an integer from 1 to 100", (b, v) => Int(v, 1, 100, n => b.RequestLogFiles = (int)n)),
+        new("logging", "body_log", "a file path (relative: in the logs folder of the data directory)", (b, v) => Str(v, x => b.BodyLog = x)),
         new("codex", "homes", "an array of directories (or, in the environment, a list separated by ':')", (b, v) => Homes(v, b.CodexHomes)),
         .. RoutingFields,
     ];
@@ -141,6 +142,11 @@ public static partial class ConfigLoader
 
     private static void ApplyEnvironment(IReadOnlyDictionary<string, string> environment, Builder builder, List<string> errors)
     {
+        if (environment.TryGetValue("TOLLGATE_LOG_BODIES", out var bodyLog) && bodyLog.Length > 0)
+        {
+            builder.BodyLog = Path.GetFullPath(bodyLog); // typed in a shell: relative to where it was typed
+        }
+
         foreach (var (variable, value) in environment.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             if (!variable.StartsWith("TOLLGATE_", StringComparison.Ordinal) || !variable.Contains("__", StringComparison.Ordinal))
@@ -366,6 +372,7 @@ public static partial class ConfigLoader
         public bool RequestLog { get; set; } = true;
         public long RequestLogMaxBytes { get; set; } = new LoggingConfig().RequestLogMaxBytes;
         public int RequestLogFiles { get; set; } = new LoggingConfig().RequestLogFiles;
+        public string? BodyLog { get; set; }
         public Dictionary<string, ModelPrice> Prices { get; } = new(StringComparer.OrdinalIgnoreCase);
         public Dictionary<string, string> Aliases { get; } = new(StringComparer.OrdinalIgnoreCase);
         public ModelPrice? DefaultPrice { get; set; }
@@ -380,7 +387,7 @@ public static partial class ConfigLoader
         {
             Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout, InlineIo = InlineIo },
             Upstreams = new UpstreamsConfig { OpenAI = OpenAI, Anthropic = Anthropic, ChatGpt = ChatGpt },
-            Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles },
+            Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles, BodyLog = BodyLog },
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },
             Routing = BuildRouting(this),
             Accounts = Accounts,

@@ -63,4 +63,10 @@ public sealed record LoggingConfig
     public bool RequestLog { get; init; } = true;
     public long RequestLogMaxBytes { get; init; } = 10L * 1024 * 1024;
     public int RequestLogFiles { get; init; } = 5;
+
+    /// <summary>
+    /// Where to write every request and response with its body (a local debugging aid; off when
+    /// null). <c>TOLLGATE_LOG_BODIES</c> or <c>[logging] body_log</c>; a relative path is in the logs folder.
+    /// </summary>
+    public string? BodyLog { get; init; }
 }

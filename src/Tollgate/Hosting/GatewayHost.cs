@@ -108,6 +108,12 @@ internal static class GatewayHost
         services.AddSingleton(sp => new BodyFilterWatcher(settings.Paths.FilterFile, settings.Time, sp.GetRequiredService<ILogger<BodyFilterWatcher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BodyFilterWatcher>());
         services.AddSingleton<WebSocketRelay>();
+        if (config.Logging.BodyLog is { } bodyLog)
+        {
+            services.AddSingleton(sp => new BodyLog(Path.Combine(settings.Paths.LogsDir, bodyLog), settings.Time, sp.GetRequiredService<ILogger<BodyLog>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<BodyLog>());
+        }
+
         services.AddSingleton<GatewayProxy>();
 
         var app = builder.Build();
@@ -136,6 +142,7 @@ internal static class GatewayHost
                 resetsAt = r.Reading?.ResetsAt,
             })));
         var proxy = app.Services.GetRequiredService<GatewayProxy>();
+        var bodies = app.Services.GetService<BodyLog>();
         app.Use(async (context, next) =>
         {
             // Tollgate's own endpoints win; everything else is forwarded, unknown paths included.
@@ -145,7 +152,7 @@ internal static class GatewayHost
                 return;
             }
 
-            await proxy.HandleAsync(context);
+            await (bodies is null ? proxy.HandleAsync(context) : bodies.HandleAsync(context, proxy.HandleAsync));
         });
         return (app, null);
     }

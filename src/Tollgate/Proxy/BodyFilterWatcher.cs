@@ -23,15 +23,20 @@ internal sealed partial class BodyFilterWatcher(string path, TimeProvider time, 
     /// <summary>Completes when the file is next read after a change, with why it was refused (null when its rules are now in force).</summary>
     public Task<string?> NextLoad => Volatile.Read(ref _nextLoad).Task;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // Synchronous up to the first await, so this runs inside StartAsync.
+        // Here, not in ExecuteAsync (which runs on its own since .NET 10): the first request must find the rules.
         _seen = Stat(path);
         if (_seen.Exists)
         {
             Reload();
         }
 
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

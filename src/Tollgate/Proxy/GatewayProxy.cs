@@ -103,6 +103,12 @@ internal sealed partial class GatewayProxy
         context.Features.Set(meter);
         var read = await ReadBodyAsync(context);
         meter.Request = read.Info;
+        if (context.Features.Get<BodyLogCapture>() is { } bodyLog && read.Status == BodyReadStatus.Ok)
+        {
+            bodyLog.RequestBody = read.Body;
+            bodyLog.Filtered = read.Filtered;
+        }
+
         if (read.FilterTimeouts > 0)
         {
             LogFilterTimeout(context.Request.Path.Value ?? "/", read.FilterTimeouts, BodyFilter.RegexTimeout.TotalSeconds);

@@ -73,6 +73,13 @@ public sealed class ConfigLoaderTests
             Assert.True(ok.Ok);
             Assert.Equal(9100, ok.Config!.Server.Port);
 
+            Assert.Null(ok.Config.Logging.BodyLog); // off by default
+
+            File.WriteAllText(file, "[logging]\nbody_log = \"bodies.jsonl\"\n");
+            Assert.Equal("bodies.jsonl", ConfigLoader.Load(paths, new Dictionary<string, string>()).Config!.Logging.BodyLog);
+            var env = ConfigLoader.Load(paths, new Dictionary<string, string> { ["TOLLGATE_LOG_BODIES"] = "debug/b.jsonl" });
+            Assert.Equal(Path.GetFullPath("debug/b.jsonl"), env.Config!.Logging.BodyLog); // relative to where the shell was
+
             var bad = ConfigLoader.Load(paths, new Dictionary<string, string> { ["TOLLGATE_SERVER__PORTT"] = "1" });
             Assert.Contains(bad.Errors, e => e.Contains("TOLLGATE_SERVER__PORTT names no setting (did you mean 'server.port'?)", StringComparison.Ordinal));
         }
