@@ -26,7 +26,7 @@ public static partial class ConfigLoader
         new("server", "inline_io", "true or false", (b, v) => Bool(v, x => b.InlineIo = x)),
         new("server", "max_request_body_mb", "an integer from 64 to 4096", (b, v) => Int(v, 64, 4096, n => b.MaxRequestBodyBytes = n * 1024 * 1024)),
         new("server", "idle_timeout_seconds", "an integer from 1 to 86400", (b, v) => Int(v, 1, 86400, n => b.IdleTimeout = TimeSpan.FromSeconds(n))),
-        new("upstreams", "openai", "an absolute http(s) URL", (b, v) => Url(v, s => b.OpenAI = s)),
+        new("upstreams", "openai", "an absolute http(s) URL", (b, v) => Url(v, s => (b.OpenAI, b.OpenAIExplicit) = (s, true))),
         new("upstreams", "anthropic", "an absolute http(s) URL", (b, v) => Url(v, s => b.Anthropic = s)),
         new("upstreams", "chatgpt", "an absolute http(s) URL", (b, v) => Url(v, s => b.ChatGpt = s)),
         new("logging", "level", "one of trace, debug, information, warning, error, critical, none",
@@ -366,6 +366,7 @@ public static partial class ConfigLoader
         public TimeSpan IdleTimeout { get; set; } = new ServerConfig().IdleTimeout;
         public bool InlineIo { get; set; } = new ServerConfig().InlineIo;
         public string OpenAI { get; set; } = new UpstreamsConfig().OpenAI;
+        public bool OpenAIExplicit { get; set; }
         public string Anthropic { get; set; } = new UpstreamsConfig().Anthropic;
         public string ChatGpt { get; set; } = new UpstreamsConfig().ChatGpt;
         public string LogLevel { get; set; } = new LoggingConfig().Level;
@@ -386,7 +387,7 @@ public static partial class ConfigLoader
         public TollgateConfig Build() => new()
         {
             Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout, InlineIo = InlineIo },
-            Upstreams = new UpstreamsConfig { OpenAI = OpenAI, Anthropic = Anthropic, ChatGpt = ChatGpt },
+            Upstreams = new UpstreamsConfig { OpenAI = OpenAI, OpenAIExplicit = OpenAIExplicit, Anthropic = Anthropic, ChatGpt = ChatGpt },
             Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles, BodyLog = BodyLog },
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },
             Routing = BuildRouting(this),

@@ -49,6 +49,9 @@ public sealed record UpstreamsConfig
     /// <summary>OpenAI-style API base, with its version segment.</summary>
     public string OpenAI { get; init; } = "https://api.openai.com/v1";
 
+    /// <summary>True when the file, the environment or <c>--upstream</c> named <see cref="OpenAI"/>: then Codex's own setup is not consulted.</summary>
+    public bool OpenAIExplicit { get; init; }
+
     /// <summary>Anthropic base, without <c>/v1</c> (the client's path carries it).</summary>
     public string Anthropic { get; init; } = "https://api.anthropic.com";
 

@@ -48,6 +48,12 @@ internal sealed class ServeCommand : Command
             return ExitCodes.InvalidConfig;
         }
 
+        overridden = await ServeBootstrap.FollowCodexAsync(paths, overridden, cancellationToken);
+        if (overridden is null)
+        {
+            return ExitCodes.InvalidConfig;
+        }
+
         GatewayHost.PrepareProcess(overridden);
         var (app, error) = GatewayHost.Build(new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true });
         if (app is null)
@@ -113,7 +119,7 @@ internal sealed class ServeCommand : Command
 
         foreach (var (option, apply) in new (Option<string?>, Func<string, UpstreamsConfig>)[]
         {
-            (_upstream, u => upstreams with { OpenAI = u }),
+            (_upstream, u => upstreams with { OpenAI = u, OpenAIExplicit = true }),
             (_anthropic, u => upstreams with { Anthropic = u }),
             (_chatgpt, u => upstreams with { ChatGpt = u }),
         })

@@ -76,6 +76,48 @@ public sealed partial class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_NoAccounts_FollowsCodexsProvider_OrFailsFastWithoutItsKey()
+    {
+        await using var fake = await FakeUpstream.StartAsync(app => app.MapPost("/v1/responses", ctx =>
+            Wire.WriteSseAsync(ctx.Response, Wire.ResponsesSseEvents("r1", "gpt-5.1-codex", ["hi"], new OpenAITokens(10, 0, 3, 0)))));
+        var codexHome = Directory.CreateDirectory(Path.Combine(_dir.FullName, ".codex")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(codexHome, "config.toml"), $"""
+            model_provider = "relay"
+
+            [model_providers.relay]
+            name = "Team relay"
+            base_url = "{fake.BaseUrl}/v1"
+            wire_api = "responses"
+            env_key = "RELAY_API_KEY"
+            """, Ct);
+
+        var (code, _, stderr) = await TollgateProcess.RunAsync(Env(), "serve", "--port", "0");
+        Assert.Equal(3, code);
+        Assert.Contains("sends the key in $RELAY_API_KEY, which is not set here", stderr, StringComparison.Ordinal);
+
+        // An upstream the user names wins: Codex's setup is not read at all.
+        await using (var told = TollgateProcess.Start(Env(), "serve", "--port", "0", "--upstream", fake.BaseUrl + "/v1"))
+        {
+            Assert.DoesNotContain("Codex", await told.WaitForStderrAsync("listening on", TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+            told.Terminate();
+            Assert.Equal(0, await told.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        await using (var serve = TollgateProcess.Start(Env(("RELAY_API_KEY", "sk-test-relay-0000")), "serve", "--port", "0"))
+        {
+            var banner = await serve.WaitForStderrAsync("listening on", TimeSpan.FromSeconds(60));
+            Assert.Contains($"Codex uses provider 'relay' (Team relay) at {fake.BaseUrl}/v1", banner, StringComparison.Ordinal);
+            using var http = new HttpClient();
+            var response = await http.PostAsync(ListeningUrl().Match(banner).Groups[1].Value + "/v1/responses", FaultTests.Json("""{"model":"gpt-5.1-codex","stream":true}"""), Ct);
+            Assert.Contains("response.completed", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            serve.Terminate();
+            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        Assert.Equal("/v1/responses", Assert.Single(fake.Requests).Path);
+    }
+
+    [Fact]
     public async Task Serve_ConfigWithTypo_ExitsWithClearMessage()
     {
         var config = Path.Combine(_dir.FullName, "tollgate.toml");
