@@ -7,7 +7,7 @@ if (args is ["generate-codex-home", var path, var megabytes, ..])
     var home = CodexHomeGenerator.Generate(path, new CodexHomeOptions
     {
         TargetBytes = long.Parse(megabytes, System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024,
-        FillerBytesPerCall = 40_000,
+        FillerBytesPerCall = Array.IndexOf(args, "--filler") is > 0 and var f && f + 1 < args.Length ? int.Parse(args[f + 1], System.Globalization.CultureInfo.InvariantCulture) : 40_000,
         Days = 365,
         Start = new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero),
         Forks = !args.Contains("--no-forks"),

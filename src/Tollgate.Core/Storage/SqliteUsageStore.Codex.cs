@@ -200,22 +200,29 @@ public sealed partial class SqliteUsageStore
     /// <summary>Codex sessions, most recent activity first; with <paramref name="activeSince"/>, only those active since then.</summary>
     public async Task<IReadOnlyList<CodexSession>> ReadCodexSessionsAsync(DateTimeOffset? activeSince, CancellationToken cancellationToken)
     {
+        // A plain reader, not Dapper: this runs once per CLI process, where Dapper's first-use code generation costs more than the query.
         await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<CodexSessionRow>(new CommandDefinition(
-            """
-            SELECT id AS Id, home AS Home, file AS File, cwd AS Cwd, originator AS Originator, cli_version AS CliVersion, model AS Model,
-                effort AS Effort, forked_from AS ForkedFrom, first_prompt AS FirstPrompt, started_ms AS StartedMs,
-                last_activity_ms AS LastActivityMs, calls AS Calls, total_tokens AS TotalTokens, context_window AS ContextWindow,
-                last_input_tokens AS LastInputTokens
-            FROM codex_sessions WHERE @since IS NULL OR last_activity_ms >= @since ORDER BY last_activity_ms DESC
-            """,
-            new { since = activeSince?.ToUnixTimeMilliseconds() },
-            cancellationToken: cancellationToken));
-        return rows.Select(r => new CodexSession(
-            r.Id, r.Home, r.File, r.Cwd, r.Originator, r.CliVersion, r.Model, r.Effort, r.ForkedFrom, r.FirstPrompt,
-            r.StartedMs is { } st ? DateTimeOffset.FromUnixTimeMilliseconds(st) : null,
-            r.LastActivityMs is { } la ? DateTimeOffset.FromUnixTimeMilliseconds(la) : null,
-            r.Calls, r.TotalTokens, r.ContextWindow, r.LastInputTokens)).ToList();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, home, file, cwd, originator, cli_version, model, effort, forked_from, first_prompt, started_ms,
+                last_activity_ms, calls, total_tokens, context_window, last_input_tokens
+            FROM codex_sessions WHERE $since IS NULL OR last_activity_ms >= $since ORDER BY last_activity_ms DESC
+            """;
+        command.Parameters.AddWithValue("$since", activeSince is { } since ? since.ToUnixTimeMilliseconds() : DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var sessions = new List<CodexSession>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            long? Number(int i) => reader.IsDBNull(i) ? null : reader.GetInt64(i);
+            sessions.Add(new CodexSession(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), Text(3), Text(4), Text(5), Text(6), Text(7), Text(8), Text(9),
+                Number(10) is { } started ? DateTimeOffset.FromUnixTimeMilliseconds(started) : null,
+                Number(11) is { } last ? DateTimeOffset.FromUnixTimeMilliseconds(last) : null,
+                reader.GetInt64(12), reader.GetInt64(13), Number(14), Number(15)));
+        }
+
+        return sessions;
     }
 
     /// <summary>The latest usage-limit snapshot of each Codex home (from its logs) and the gateway's latest, newest first.</summary>
@@ -269,26 +276,6 @@ public sealed partial class SqliteUsageStore
             "SELECT COUNT(*) FROM usage_records WHERE time_ms >= @from AND time_ms < @until AND source = 'gateway' AND input_tokens IS NOT NULL",
             new { from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken));
-    }
-
-    private sealed class CodexSessionRow
-    {
-        public string Id { get; init; } = "";
-        public string Home { get; init; } = "";
-        public string File { get; init; } = "";
-        public string? Cwd { get; init; }
-        public string? Originator { get; init; }
-        public string? CliVersion { get; init; }
-        public string? Model { get; init; }
-        public string? Effort { get; init; }
-        public string? ForkedFrom { get; init; }
-        public string? FirstPrompt { get; init; }
-        public long? StartedMs { get; init; }
-        public long? LastActivityMs { get; init; }
-        public long Calls { get; init; }
-        public long TotalTokens { get; init; }
-        public long? ContextWindow { get; init; }
-        public long? LastInputTokens { get; init; }
     }
 }
 
