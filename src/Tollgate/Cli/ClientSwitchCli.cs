@@ -75,7 +75,23 @@ internal static class ClientSwitchCli
         Console.Error.WriteLine($"warning: nothing answers at {shown} yet: start the gateway with 'tollgate serve' before using {client}");
     }
 
-    public static void PrintStatus(ClientSwitchResult result, string path, bool json)
+    /// <summary>The <c>status [--json]</c> subcommand of a switch command.</summary>
+    /// <param name="run">Runs a body with the switch (the command's own error handling around it).</param>
+    public static Command StatusCommand<TSwitch>(
+        string client, Option<string?> home, Func<ParseResult, Func<TSwitch, Task<int>>, Task<int>> run, Func<TSwitch, (ClientSwitchResult Result, string Path)> status)
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("status", $"Whether {client} goes through Tollgate") { home, json };
+        command.SetAction((parse, _) => run(parse, toggle =>
+        {
+            var (result, path) = status(toggle);
+            PrintStatus(result, path, parse.GetValue(json));
+            return Task.FromResult(ExitCodes.Success);
+        }));
+        return command;
+    }
+
+    private static void PrintStatus(ClientSwitchResult result, string path, bool json)
     {
         if (!json)
         {

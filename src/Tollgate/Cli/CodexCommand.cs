@@ -39,17 +39,10 @@ internal sealed class CodexCommand : Command
             return Task.FromResult(ExitCodes.Success);
         }));
 
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var status = new Command("status", "Whether Codex goes through Tollgate") { home, json };
-        status.SetAction((parse, ct) => Run(parse, configOption, home, (toggle, _) =>
-        {
-            ClientSwitchCli.PrintStatus(toggle.Status(), toggle.ConfigPath, parse.GetValue(json));
-            return Task.FromResult(ExitCodes.Success);
-        }));
-
         Subcommands.Add(on);
         Subcommands.Add(off);
-        Subcommands.Add(status);
+        Subcommands.Add(ClientSwitchCli.StatusCommand<CodexConfigSwitch>(
+            "Codex", home, (parse, body) => Run(parse, configOption, home, (toggle, _) => body(toggle)), toggle => (toggle.Status(), toggle.ConfigPath)));
     }
 
     private static Task<int> Run(
