@@ -56,7 +56,7 @@ public sealed class ClaudeSettingsSwitch(string configDir)
         var ourToken = settings.Token is { } token && saved?.ClientKeyHash == SwitchFiles.Hash(Encoding.UTF8.GetBytes(token));
         if (_files.IsAlreadyOn(settings.Url, saved, url) && (issueKey is null || ourToken))
         {
-            return new ClientSwitchResult(ClientSwitchState.On, $"already on: Claude Code goes through {url}", ClientKeyId: saved!.ClientKeyId, ClientKeyName: saved.ClientKeyName);
+            return new ClientSwitchResult(ClientSwitchState.On, $"already on: Claude Code goes through {url}", ClientKeyId: saved!.ClientKeyId, ClientKeyName: saved.ClientKeyName, Warning: StrictJsonWarning(bytes));
         }
 
         if (issueKey is not null && settings.Token is not null && !ourToken)
@@ -96,7 +96,7 @@ public sealed class ClaudeSettingsSwitch(string configDir)
         };
         _files.Commit(bytes, record, updated);
         var how = key is null ? "" : $" with client key '{key.Name}'";
-        return new ClientSwitchResult(ClientSwitchState.On, $"on: Claude Code goes through {url}{how} (saved the original as {BackupPath})", Changed: true, key?.Id, key?.Name);
+        return new ClientSwitchResult(ClientSwitchState.On, $"on: Claude Code goes through {url}{how} (saved the original as {BackupPath})", Changed: true, key?.Id, key?.Name, StrictJsonWarning(updated));
     }
 
     /// <summary>Switches off; the result names the client key the caller should revoke.</summary>
@@ -106,6 +106,14 @@ public sealed class ClaudeSettingsSwitch(string configDir)
         var (bytes, settings) = Read();
         return _files.Off(bytes, settings.Url, _files.ReadState(), saved => WithoutOurs(settings, saved));
     }
+
+    /// <summary>
+    /// Comments and trailing commas are the user's and stay, but Claude Code 2.1.197 parses
+    /// settings.json as strict JSON: it reports "Invalid JSON syntax in settings file" and ignores
+    /// the whole file, the gateway's address with it (tested with the real client).
+    /// </summary>
+    private string? StrictJsonWarning(byte[] updated) => JsonText.IsStrict(updated) ? null
+        : $"{SettingsPath} has comments or trailing commas; Claude Code reads settings.json as strict JSON and ignores a file that is not, so it will not use the gateway until they are removed";
 
     /// <summary>What the switch needs to know of the file: the parsed text, the <c>env</c> object and the two variables in it.</summary>
     private sealed record Settings(JsonText Text, JsonText.Member? EnvMember, JsonText.Member? UrlMember, JsonText.Member? TokenMember)

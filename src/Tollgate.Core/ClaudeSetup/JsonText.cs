@@ -91,6 +91,24 @@ internal sealed class JsonText
         return new JsonText(bytes, tokens) { Root = root < 0 ? null : root };
     }
 
+    /// <summary>Whether the bytes are plain JSON: no comments, no trailing commas (a BOM is fine).</summary>
+    public static bool IsStrict(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes.AsSpan(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0));
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     public JsonTokenType TypeOf(int token) => _tokens[token].Type;
 
     /// <summary>The string a token holds (a member's name or a string value), else null.</summary>

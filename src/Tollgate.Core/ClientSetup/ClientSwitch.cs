@@ -18,7 +18,8 @@ public enum ClientSwitchState
 
 /// <summary>What a switch found or did.</summary>
 /// <param name="ClientKeyId">The Tollgate client key this switch put in the file (<c>on</c>, <c>status</c>) or took out (<c>off</c>: the caller revokes it).</param>
-public sealed record ClientSwitchResult(ClientSwitchState State, string Message, bool Changed = false, Guid? ClientKeyId = null, string? ClientKeyName = null);
+/// <param name="Warning">Done, but the client may not follow it (shown as a warning).</param>
+public sealed record ClientSwitchResult(ClientSwitchState State, string Message, bool Changed = false, Guid? ClientKeyId = null, string? ClientKeyName = null, string? Warning = null);
 
 /// <summary>A config the switch will not touch, with the reason (shown as is).</summary>
 /// <param name="nothingThere">The config folder is missing, or there is nothing to switch off (as opposed to a file the switch refuses).</param>

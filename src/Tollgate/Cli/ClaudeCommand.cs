@@ -31,6 +31,11 @@ internal sealed class ClaudeCommand : Command
             var issue = await ClientKeysRequiredAsync(paths, config, ct) ? (Func<CancellationToken, Task<IssuedClientKey>>)(c => IssueKeyAsync(paths, c)) : null;
             var result = await toggle.OnAsync(gateway, issue, ct);
             Console.WriteLine(result.Message);
+            if (result.Warning is { } warning)
+            {
+                Console.Error.WriteLine($"warning: {warning}");
+            }
+
             await ClientSwitchCli.WarnIfNoGatewayAsync(gateway, gateway, "Claude Code", ct);
             if (result.Changed)
             {

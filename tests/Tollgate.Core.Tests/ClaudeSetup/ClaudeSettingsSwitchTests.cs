@@ -178,6 +178,22 @@ public sealed class ClaudeSettingsSwitchTests : IDisposable
         AssertRestored(IsBlankJson(text) ? Created(original) : original, name);
     }
 
+    [Theory]
+    [InlineData("{\"model\": \"opus\"}", false)]
+    [InlineData("\uFEFF{\r\n\t\"model\": \"opus\"\r\n}", false)]
+    [InlineData("// mine\n{\"model\": \"opus\"}", true)]
+    [InlineData("{\"model\": \"opus\",}", true)]
+    [InlineData("// nothing yet\n", true)]
+    public async Task On_WarnsWhenClaudeCodeWouldIgnoreTheFile_ForCommentsOrTrailingCommas(string settings, bool warns)
+    {
+        WriteSettings(settings);
+
+        var on = await Toggle().OnAsync(Url, null, Ct);
+
+        Assert.Equal(warns, on.Warning?.Contains("strict JSON", StringComparison.Ordinal) ?? false);
+        Assert.Equal(warns, (await Toggle().OnAsync(Url, null, Ct)).Warning is not null); // again when already on
+    }
+
     [Fact]
     public async Task EditsMadeWhileOn_AreKeptByOff_AndOnlyTollgatesMembersGo()
     {

@@ -45,6 +45,7 @@ public sealed class ClaudeSwitchCliTests : IDisposable
         (code, var stdout, stderr) = await Tollgate("claude", "on", "--port", "1");
         Assert.True(code == 0, stderr);
         Assert.Contains("nothing answers at http://127.0.0.1:1 yet", stderr);
+        Assert.Contains("reads settings.json as strict JSON", stderr); // the comments stay, but Claude Code would ignore the file
         Assert.Contains("Restart running Claude Code sessions", stdout);
         Assert.Equal("http://127.0.0.1:1", EnvOf(await File.ReadAllTextAsync(SettingsPath, Ct)).GetProperty("ANTHROPIC_BASE_URL").GetString()); // no /v1
         (_, stdout, _) = await Tollgate("claude", "status", "--json");
