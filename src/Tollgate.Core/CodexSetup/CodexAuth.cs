@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tollgate.Core.ClientSetup;
 
 namespace Tollgate.Core.CodexSetup;
 
@@ -10,13 +11,13 @@ namespace Tollgate.Core.CodexSetup;
 public static class CodexAuth
 {
     /// <summary>The API key in <c>$CODEX_HOME/auth.json</c>.</summary>
-    /// <exception cref="CodexSwitchException">No auth.json, not JSON, or no API key in it (with what to do instead).</exception>
+    /// <exception cref="ClientSwitchException">No auth.json, not JSON, or no API key in it (with what to do instead).</exception>
     public static string ReadApiKey(string codexHome)
     {
         var path = Path.Combine(codexHome, "auth.json");
         if (!File.Exists(path))
         {
-            throw new CodexSwitchException($"{path} does not exist: log Codex in with an API key first ('codex login --with-api-key'), or give the key with --key-stdin", nothingThere: true);
+            throw new ClientSwitchException($"{path} does not exist: log Codex in with an API key first ('codex login --with-api-key'), or give the key with --key-stdin", nothingThere: true);
         }
 
         JsonElement root;
@@ -27,7 +28,7 @@ public static class CodexAuth
         }
         catch (JsonException)
         {
-            throw new CodexSwitchException($"{path} is not valid JSON; nothing was imported");
+            throw new ClientSwitchException($"{path} is not valid JSON; nothing was imported");
         }
 
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("OPENAI_API_KEY", out var key) && key.ValueKind == JsonValueKind.String && key.GetString() is { Length: > 0 } value)
@@ -36,7 +37,7 @@ public static class CodexAuth
         }
 
         var mode = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("auth_mode", out var m) ? m.GetString() : null;
-        throw new CodexSwitchException(mode == "chatgpt"
+        throw new ClientSwitchException(mode == "chatgpt"
             ? $"{path} holds a ChatGPT login, not an API key: Tollgate does not import ChatGPT tokens (use 'tollgate codex on', which keeps Codex's own login)"
             : $"{path} has no API key (OPENAI_API_KEY); nothing was imported");
     }

@@ -1,37 +1,10 @@
 using System.Runtime.Versioning;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using Tollgate.Core.ClientSetup;
 using Tomlyn.Parsing;
 using Tomlyn.Syntax;
 
 namespace Tollgate.Core.CodexSetup;
-
-/// <summary>Where a Codex home's config stands with respect to Tollgate.</summary>
-public enum CodexSwitchState
-{
-    /// <summary>No Tollgate entry and nothing left over.</summary>
-    Off,
-
-    /// <summary>Tollgate's entry is in, and the file is as <c>on</c> left it (<c>off</c> restores the saved bytes).</summary>
-    On,
-
-    /// <summary>Tollgate's entry is in, and the user changed other parts since (<c>off</c> removes only the entry).</summary>
-    OnEdited,
-
-    /// <summary>A switch was interrupted (a crash or kill between its steps); <c>off</c> or <c>on</c> repairs it.</summary>
-    Interrupted,
-}
-
-/// <summary>What <see cref="CodexConfigSwitch"/> found or did.</summary>
-public sealed record CodexSwitchResult(CodexSwitchState State, string Message, bool Changed = false);
-
-/// <summary>A config the switch will not touch, with the reason (shown as is).</summary>
-/// <param name="nothingThere">The Codex home is missing, or there is nothing to switch off (as opposed to a file the switch refuses).</param>
-public sealed class CodexSwitchException(string message, bool nothingThere = false) : Exception(message)
-{
-    public bool NothingThere { get; } = nothingThere;
-}
 
 /// <summary>
 /// Puts the Codex CLI behind Tollgate and back by editing one key of <c>$CODEX_HOME/config.toml</c>
@@ -55,118 +28,57 @@ public sealed class CodexConfigSwitch(string codexHome)
 {
     public const string Key = "openai_base_url";
 
-    public string ConfigPath { get; } = Path.Combine(codexHome, "config.toml");
-    public string BackupPath => ConfigPath + ".tollgate-backup";
-    public string StatePath => Path.Combine(codexHome, ".tollgate-switch.json");
+    private readonly SwitchFiles _files = new(Path.Combine(codexHome, "config.toml"), new SwitchSubject("Codex", "codex", Key));
 
-    public CodexSwitchResult Status()
+    public string ConfigPath => _files.TargetPath;
+    public string BackupPath => _files.BackupPath;
+    public string StatePath => _files.StatePath;
+
+    public ClientSwitchResult Status()
     {
         var (bytes, doc) = Read();
-        var saved = ReadState();
-        var current = FindKey(doc);
-        if (current is null)
-        {
-            return saved is not null || File.Exists(BackupPath)
-                ? new CodexSwitchResult(CodexSwitchState.Interrupted, $"a switch of {ConfigPath} was interrupted; run 'tollgate codex off' (or 'on') to finish it")
-                : new CodexSwitchResult(CodexSwitchState.Off, $"off: {ConfigPath} does not send Codex through Tollgate");
-        }
-
-        var url = ValueOf(current);
-        if (saved is null || url != saved.Url)
-        {
-            return new CodexSwitchResult(CodexSwitchState.Off, $"off: {ConfigPath} sets {Key} = \"{url}\", which Tollgate did not put there");
-        }
-
-        return Hash(bytes) == saved.AfterHash
-            ? new CodexSwitchResult(CodexSwitchState.On, $"on: Codex goes through {url} ({ConfigPath})")
-            : new CodexSwitchResult(CodexSwitchState.OnEdited, $"on: Codex goes through {url}; {ConfigPath} was edited since, and 'off' will keep those edits");
+        return _files.Status(bytes, FindKey(doc) is { } kv ? ValueOf(kv) : null, _files.ReadState());
     }
 
-    /// <exception cref="CodexSwitchException">The file cannot be parsed, is read-only, or already points Codex elsewhere.</exception>
-    public CodexSwitchResult On(string url)
+    /// <exception cref="ClientSwitchException">The file cannot be parsed, is read-only, or already points Codex elsewhere.</exception>
+    public ClientSwitchResult On(string url)
     {
         if (!Directory.Exists(codexHome))
         {
-            throw new CodexSwitchException($"the Codex home {codexHome} does not exist (run Codex once, or set CODEX_HOME / --home)", nothingThere: true);
+            throw new ClientSwitchException($"the Codex home {codexHome} does not exist (run Codex once, or set CODEX_HOME / --home)", nothingThere: true);
         }
 
         var (bytes, doc) = Read();
         var existing = FindKey(doc);
-        var saved = ReadState();
-        if (existing is not null)
+        if (_files.IsAlreadyOn(existing is null ? null : ValueOf(existing), _files.ReadState(), url))
         {
-            var value = ValueOf(existing);
-            if (value == url && saved?.Url == url)
-            {
-                return new CodexSwitchResult(CodexSwitchState.On, $"already on: Codex goes through {url}");
-            }
-
-            if (saved?.Url != value)
-            {
-                throw new CodexSwitchException($"{ConfigPath} already sets {Key} = \"{value}\" (another proxy?): remove that line first, then run 'tollgate codex on' again");
-            }
+            return new ClientSwitchResult(ClientSwitchState.On, $"already on: Codex goes through {url}");
         }
 
         if (FindTopLevel(doc, "model_provider") is { } provider && ValueOf(provider) is { } id && id != "openai")
         {
-            throw new CodexSwitchException($"{ConfigPath} selects model_provider = \"{id}\", and Codex uses {Key} only for its built-in 'openai' provider: point that provider's base_url at {url} instead");
+            throw new ClientSwitchException($"{ConfigPath} selects model_provider = \"{id}\", and Codex uses {Key} only for its built-in 'openai' provider: point that provider's base_url at {url} instead");
         }
 
-        RefuseReadOnly();
-
-        // Order matters for crashes: backup (once), then the state with the hash to expect, then the file.
-        if (!File.Exists(BackupPath))
-        {
-            WriteAtomically(BackupPath, bytes, ConfigPath);
-        }
-
+        _files.RefuseReadOnly();
         if (existing is not null)
         {
             doc = SyntaxParser.Parse(WithoutKey(doc.ToString(), existing), ConfigPath, true); // our own entry, with an older URL
         }
 
         var updated = Encoding.UTF8.GetBytes(WithKey(doc, url));
-        WriteState(new SwitchState(url, Hash(updated)));
-        WriteAtomically(ConfigPath, updated, File.Exists(ConfigPath) ? ConfigPath : null);
-        return new CodexSwitchResult(CodexSwitchState.On, $"on: Codex goes through {url} (saved the original as {BackupPath})", Changed: true);
+        _files.Commit(bytes, new SwitchRecord(url, SwitchFiles.Hash(updated)), updated);
+        return new ClientSwitchResult(ClientSwitchState.On, $"on: Codex goes through {url} (saved the original as {BackupPath})", Changed: true);
     }
 
-    /// <exception cref="CodexSwitchException">The file cannot be parsed or is read-only, or there is nothing to switch off.</exception>
-    public CodexSwitchResult Off()
+    /// <exception cref="ClientSwitchException">The file cannot be parsed or is read-only, or there is nothing to switch off.</exception>
+    public ClientSwitchResult Off()
     {
         var (bytes, doc) = Read();
-        var saved = ReadState();
         var existing = FindKey(doc);
-        var ours = existing is not null && saved is not null && ValueOf(existing) == saved.Url;
-        if (!ours && saved is null && !File.Exists(BackupPath))
-        {
-            throw new CodexSwitchException($"Tollgate is not switched on in {ConfigPath}: nothing to switch off", nothingThere: true);
-        }
-
-        if (ours || saved is not null)
-        {
-            RefuseReadOnly();
-        }
-
-        string message;
-        if (ours && Hash(bytes) == saved!.AfterHash && File.Exists(BackupPath))
-        {
-            WriteAtomically(ConfigPath, File.ReadAllBytes(BackupPath), ConfigPath); // untouched since: the original bytes
-            message = $"off: restored {ConfigPath} as it was before 'on'";
-        }
-        else if (ours)
-        {
-            WriteAtomically(ConfigPath, Encoding.UTF8.GetBytes(WithoutKey(doc.ToString(), existing!)), ConfigPath);
-            message = $"off: removed Tollgate's {Key} from {ConfigPath}; your other changes are kept";
-        }
-        else
-        {
-            message = $"off: finished an interrupted switch; {ConfigPath} was left as it is";
-        }
-
-        File.Delete(StatePath);
-        File.Delete(BackupPath);
-        return new CodexSwitchResult(CodexSwitchState.Off, message, Changed: true);
+        var current = existing is null ? null : ValueOf(existing);
+        return _files.Off(bytes, current, _files.ReadState(), saved =>
+            current is not null && current == saved.Url ? Encoding.UTF8.GetBytes(WithoutKey(doc.ToString(), existing!)) : null);
     }
 
     private (byte[] Bytes, DocumentSyntax Doc) Read()
@@ -179,29 +91,21 @@ public sealed class CodexConfigSwitch(string codexHome)
         }
         catch (DecoderFallbackException)
         {
-            throw new CodexSwitchException($"{ConfigPath} is not UTF-8 text; nothing was changed");
+            throw new ClientSwitchException($"{ConfigPath} is not UTF-8 text; nothing was changed");
         }
 
         var doc = SyntaxParser.Parse(text, ConfigPath, true);
         if (doc.HasErrors)
         {
-            throw new CodexSwitchException($"{ConfigPath} is not valid TOML, so it was left alone: {string.Join("; ", doc.Diagnostics.Select(d => d.ToString()))}");
+            throw new ClientSwitchException($"{ConfigPath} is not valid TOML, so it was left alone: {string.Join("; ", doc.Diagnostics.Select(d => d.ToString()))}");
         }
 
         if (doc.ToString() != text)
         {
-            throw new CodexSwitchException($"{ConfigPath} would not be written back exactly as it is; nothing was changed");
+            throw new ClientSwitchException($"{ConfigPath} would not be written back exactly as it is; nothing was changed");
         }
 
         return (bytes, doc);
-    }
-
-    private void RefuseReadOnly()
-    {
-        if (File.Exists(ConfigPath) && (File.GetUnixFileMode(ConfigPath) & UnixFileMode.UserWrite) == 0)
-        {
-            throw new CodexSwitchException($"{ConfigPath} is read-only; make it writable (chmod u+w) if Tollgate may change it");
-        }
     }
 
     /// <summary>The document with <c>openai_base_url</c> added as the last top-level key, in the file's own line endings.</summary>
@@ -277,47 +181,4 @@ public sealed class CodexConfigSwitch(string codexHome)
     }
 
     private static string? ValueOf(KeyValueSyntax kv) => kv.Value is StringValueSyntax s ? s.Value : kv.Value?.ToString().Trim();
-
-    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
-
-    private sealed record SwitchState(string Url, string AfterHash);
-
-    private SwitchState? ReadState()
-    {
-        if (!File.Exists(StatePath))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllBytes(StatePath));
-            return new SwitchState(json.RootElement.GetProperty("url").GetString()!, json.RootElement.GetProperty("afterHash").GetString()!);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return null; // damaged: treated as absent, the backup and the key still tell what to do
-        }
-    }
-
-    private void WriteState(SwitchState state)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["url"] = state.Url, ["afterHash"] = state.AfterHash });
-        WriteAtomically(StatePath, json, null);
-    }
-
-    /// <summary>Writes a temporary file beside the target (with <paramref name="modeFrom"/>'s permissions, else 0600) and renames it over the target.</summary>
-    private static void WriteAtomically(string path, byte[] bytes, string? modeFrom)
-    {
-        var mode = modeFrom is not null && File.Exists(modeFrom) ? File.GetUnixFileMode(modeFrom) : UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var temp = path + ".tollgate-tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.SetUnixFileMode(temp, mode); // the umask may have narrowed it
-        File.Move(temp, path, overwrite: true);
-    }
 }

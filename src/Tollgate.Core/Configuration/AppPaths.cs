@@ -3,7 +3,7 @@ namespace Tollgate.Core.Configuration;
 /// <summary>
 /// Every path Tollgate reads or writes, decided once from the environment. The only code that
 /// looks at the home folder, the XDG variables, <c>TOLLGATE_CONFIG</c>, <c>TOLLGATE_DATA_DIR</c>
-/// and <c>CODEX_HOME</c>.
+/// <c>CODEX_HOME</c> and <c>CLAUDE_CONFIG_DIR</c>.
 /// </summary>
 public sealed class AppPaths
 {
@@ -18,6 +18,7 @@ public sealed class AppPaths
         ConfigFileIsExplicit = explicitConfig is not null;
         DataDir = Path.GetFullPath(dataDirOverride ?? Env(environment, "TOLLGATE_DATA_DIR") ?? Path.Combine(dataHome, "tollgate"));
         CodexHome = Path.GetFullPath(Env(environment, "CODEX_HOME") ?? Path.Combine(home, ".codex"));
+        ClaudeConfigDir = Path.GetFullPath(Env(environment, "CLAUDE_CONFIG_DIR") ?? Path.Combine(home, ".claude"));
     }
 
     /// <summary>The config file; it need not exist unless <see cref="ConfigFileIsExplicit"/>.</summary>
@@ -34,6 +35,9 @@ public sealed class AppPaths
 
     /// <summary><c>filter.json</c> beside the config file: rules applied to request bodies before they go upstream.</summary>
     public string FilterFile => Path.Combine(Path.GetDirectoryName(ConfigFile)!, "filter.json");
+
+    /// <summary>Claude Code's config folder (its <c>settings.json</c>): <c>CLAUDE_CONFIG_DIR</c>, else <c>~/.claude</c>.</summary>
+    public string ClaudeConfigDir { get; }
 
     public static AppPaths FromProcess(string? configOverride = null) => new(Environment.GetEnvironmentVariable, configOverride);
 

@@ -150,7 +150,7 @@ internal sealed class AccountsAddCommand : Command
                 {
                     key = Core.CodexSetup.CodexAuth.ReadApiKey(context.Paths.CodexHome);
                 }
-                catch (Core.CodexSetup.CodexSwitchException e)
+                catch (Core.ClientSetup.ClientSwitchException e)
                 {
                     CliContext.Error(e.Message);
                     return e.NothingThere ? ExitCodes.NotFound : ExitCodes.Failure;

@@ -22,7 +22,9 @@ internal static class TollgateCli
         if (!OperatingSystem.IsWindows())
         {
             root.Subcommands.Add(new CodexCommand(config));
+            root.Subcommands.Add(new ClaudeCommand(config));
         }
+
         root.Subcommands.Add(new HomesCommand(config));
         root.Subcommands.Add(new AccountsCommand(config));
         root.Subcommands.Add(new KeysCommand());

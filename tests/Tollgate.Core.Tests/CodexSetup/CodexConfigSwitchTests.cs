@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text;
+using Tollgate.Core.ClientSetup;
 using Tollgate.Core.CodexSetup;
 using Tomlyn.Model;
 
@@ -66,7 +67,7 @@ public sealed class CodexConfigSwitchTests : IDisposable
         var toggle = new CodexConfigSwitch(_home.FullName);
 
         Assert.True(toggle.On(Url).Changed, name);
-        Assert.Equal(CodexSwitchState.On, toggle.Status().State);
+        Assert.Equal(ClientSwitchState.On, toggle.Status().State);
         var on = File.ReadAllText(ConfigPath);
         var parsed = Tomlyn.TomlSerializer.Deserialize<TomlTable>(on)!;
         Assert.Equal(Url, parsed["openai_base_url"]);
@@ -76,7 +77,7 @@ public sealed class CodexConfigSwitchTests : IDisposable
 
         Assert.True(toggle.Off().Changed);
         Assert.Equal(original, File.ReadAllBytes(ConfigPath));
-        Assert.Equal(CodexSwitchState.Off, toggle.Status().State);
+        Assert.Equal(ClientSwitchState.Off, toggle.Status().State);
         Assert.False(File.Exists(toggle.BackupPath));
     }
 
@@ -87,7 +88,7 @@ public sealed class CodexConfigSwitchTests : IDisposable
         var toggle = new CodexConfigSwitch(_home.FullName);
         toggle.On(Url);
         File.AppendAllText(ConfigPath, "\n[mcp_servers.b]\ncommand = \"b\"\n");
-        Assert.Equal(CodexSwitchState.OnEdited, toggle.Status().State);
+        Assert.Equal(ClientSwitchState.OnEdited, toggle.Status().State);
 
         toggle.Off();
 
@@ -114,24 +115,24 @@ public sealed class CodexConfigSwitchTests : IDisposable
     {
         var toggle = new CodexConfigSwitch(_home.FullName);
         File.WriteAllText(ConfigPath, "model = \n[broken");
-        Assert.Contains("not valid TOML", Assert.Throws<CodexSwitchException>(() => toggle.On(Url)).Message);
+        Assert.Contains("not valid TOML", Assert.Throws<ClientSwitchException>(() => toggle.On(Url)).Message);
         Assert.Equal("model = \n[broken", File.ReadAllText(ConfigPath));
 
         File.WriteAllText(ConfigPath, "openai_base_url = \"http://proxy.example:4000/v1\"\n");
-        Assert.Contains("another proxy", Assert.Throws<CodexSwitchException>(() => toggle.On(Url)).Message);
+        Assert.Contains("another proxy", Assert.Throws<ClientSwitchException>(() => toggle.On(Url)).Message);
 
         File.WriteAllText(ConfigPath, "model_provider = \"azure\"\n");
-        Assert.Contains("model_provider = \"azure\"", Assert.Throws<CodexSwitchException>(() => toggle.On(Url)).Message);
+        Assert.Contains("model_provider = \"azure\"", Assert.Throws<ClientSwitchException>(() => toggle.On(Url)).Message);
 
         File.WriteAllText(ConfigPath, "model = \"gpt-5\"\n");
-        Assert.Contains("nothing to switch off", Assert.Throws<CodexSwitchException>(() => toggle.Off()).Message);
+        Assert.Contains("nothing to switch off", Assert.Throws<ClientSwitchException>(() => toggle.Off()).Message);
 
         File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.GroupRead);
-        Assert.Contains("read-only", Assert.Throws<CodexSwitchException>(() => toggle.On(Url)).Message);
+        Assert.Contains("read-only", Assert.Throws<ClientSwitchException>(() => toggle.On(Url)).Message);
         Assert.Equal("model = \"gpt-5\"\n", File.ReadAllText(ConfigPath));
         Assert.False(File.Exists(toggle.BackupPath));
 
-        Assert.Contains("does not exist", Assert.Throws<CodexSwitchException>(() => new CodexConfigSwitch(Path.Combine(_home.FullName, "nope")).On(Url)).Message);
+        Assert.Contains("does not exist", Assert.Throws<ClientSwitchException>(() => new CodexConfigSwitch(Path.Combine(_home.FullName, "nope")).On(Url)).Message);
     }
 
     [Fact]
@@ -148,10 +149,10 @@ public sealed class CodexConfigSwitchTests : IDisposable
         // A crash after the backup and the state were written, before the file was: status says so, off cleans up.
         toggle.On(Url);
         File.WriteAllText(ConfigPath, config);
-        Assert.Equal(CodexSwitchState.Interrupted, toggle.Status().State);
+        Assert.Equal(ClientSwitchState.Interrupted, toggle.Status().State);
         toggle.Off();
         Assert.Equal(config, File.ReadAllText(ConfigPath));
-        Assert.Equal(CodexSwitchState.Off, toggle.Status().State);
+        Assert.Equal(ClientSwitchState.Off, toggle.Status().State);
         Assert.False(File.Exists(toggle.StatePath));
     }
 
