@@ -31,6 +31,18 @@ internal sealed class AccountsContext
         return new AccountsContext(paths, database, new VaultService(database, VaultOptions(paths), TimeProvider.System));
     }
 
+    /// <summary>Whether any account is stored; a database that does not exist yet holds none (and is not created here).</summary>
+    public static async Task<bool> HasStoredAccountsAsync(AppPaths paths, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(paths.DatabasePath))
+        {
+            return false;
+        }
+
+        var context = await OpenAsync(paths, cancellationToken);
+        return (await context.Accounts.Store.ListAsync(cancellationToken)).Count > 0;
+    }
+
     /// <summary><c>TOLLGATE_MASTER_KEY</c>, else a masked prompt when a person is at a terminal.</summary>
     public static VaultKeyOptions VaultOptions(AppPaths paths) => new()
     {

@@ -80,18 +80,9 @@ internal sealed class ClaudeCommand : Command
     /// </summary>
     private static async Task<bool> ClientKeysRequiredAsync(AppPaths paths, TollgateConfig config, CancellationToken cancellationToken)
     {
-        if (config.Accounts.Count > 0 || ListenAddress.Resolve(config.Server.Host, allowNonLoopback: true).Address is { } address && !IPAddress.IsLoopback(address))
-        {
-            return true;
-        }
-
-        if (!File.Exists(paths.DatabasePath))
-        {
-            return false;
-        }
-
-        var context = await AccountsContext.OpenAsync(paths, cancellationToken);
-        return (await context.Accounts.Store.ListAsync(cancellationToken)).Count > 0;
+        return config.Accounts.Count > 0
+            || ListenAddress.Resolve(config.Server.Host, allowNonLoopback: true).Address is { } address && !IPAddress.IsLoopback(address)
+            || await AccountsContext.HasStoredAccountsAsync(paths, cancellationToken);
     }
 
     /// <summary>A new client key named <c>claude-code</c> (or <c>claude-code-2</c>, … when an active key has that name), made as <c>tollgate keys create</c> makes them.</summary>

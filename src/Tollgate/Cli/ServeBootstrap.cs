@@ -1,7 +1,5 @@
-using Tollgate.Core.Accounts;
 using Tollgate.Core.CodexSetup;
 using Tollgate.Core.Configuration;
-using Tollgate.Core.Storage;
 
 namespace Tollgate.Cli;
 
@@ -49,16 +47,9 @@ internal static class ServeBootstrap
 
     private static async Task<bool> HasStoredAccountsAsync(AppPaths paths, CancellationToken cancellationToken)
     {
-        if (!File.Exists(paths.DatabasePath))
-        {
-            return false; // the first start: nothing was ever added
-        }
-
         try
         {
-            var database = new SqliteDatabase(paths.DatabasePath);
-            await database.MigrateAsync(cancellationToken);
-            return (await new AccountStore(database, TimeProvider.System).ListAsync(cancellationToken)).Count > 0;
+            return await AccountsContext.HasStoredAccountsAsync(paths, cancellationToken);
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {

@@ -115,6 +115,16 @@ public sealed partial class CliEndToEndTests : IDisposable
         }
 
         Assert.Equal("/v1/responses", Assert.Single(fake.Requests).Path);
+
+        // Once an account exists, Tollgate brings the key: Codex's setup is not read (the missing variable no longer matters).
+        var (added, _, addError) = await TollgateProcess.RunWithInputAsync(Env(), "sk-test-bootstrap-account-0000\n", "accounts", "add", "team", "--base-url", fake.BaseUrl + "/v1", "--key-stdin");
+        Assert.True(added == 0, addError);
+        await using (var withAccount = TollgateProcess.Start(Env(), "serve", "--port", "0"))
+        {
+            Assert.DoesNotContain("Codex uses", await withAccount.WaitForStderrAsync("listening on", TimeSpan.FromSeconds(60)), StringComparison.Ordinal);
+            withAccount.Terminate();
+            Assert.Equal(0, await withAccount.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
     }
 
     [Fact]
