@@ -167,7 +167,7 @@ internal sealed partial class GatewayProxy
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return BodyRead.Refused(BodyReadStatus.TooLarge);
+            return BodyRead.Unread(BodyReadStatus.TooLarge);
         }
     }
 

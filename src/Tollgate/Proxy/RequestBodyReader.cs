@@ -17,7 +17,8 @@ internal enum BodyReadStatus
 /// <summary>What reading a request body found: its status, what it says, and the body as it goes upstream (decoded).</summary>
 internal readonly record struct BodyRead(BodyReadStatus Status, RequestInfo Info, ReadOnlyMemory<byte> Body = default, bool Filtered = false, int FilterTimeouts = 0)
 {
-    public static BodyRead Refused(BodyReadStatus status) => new(status, RequestInfo.Empty);
+    /// <summary>A status with no body to show: not inspected, or refused.</summary>
+    public static BodyRead Unread(BodyReadStatus status) => new(status, RequestInfo.Empty);
 }
 
 /// <summary>
@@ -35,24 +36,24 @@ internal static class RequestBodyReader
         var encoding = request.Headers.ContentEncoding.ToString();
         if (!ContentCoding.IsSupported(encoding))
         {
-            return BodyRead.Refused(BodyReadStatus.UnsupportedEncoding);
+            return BodyRead.Unread(BodyReadStatus.UnsupportedEncoding);
         }
 
         var inspected = IsJson(request.ContentType) || (!filter.IsEmpty && IsText(request.ContentType));
         if (!inspected || request.ContentLength == 0 || HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
         {
-            return BodyRead.Refused(BodyReadStatus.NotInspected);
+            return BodyRead.Unread(BodyReadStatus.NotInspected);
         }
 
         if (request.ContentLength > maxBytes)
         {
-            return BodyRead.Refused(BodyReadStatus.TooLarge);
+            return BodyRead.Unread(BodyReadStatus.TooLarge);
         }
 
         var original = await ReadAllAsync(request, maxBytes, cancellationToken);
         if (original is null)
         {
-            return BodyRead.Refused(BodyReadStatus.TooLarge);
+            return BodyRead.Unread(BodyReadStatus.TooLarge);
         }
 
         // YARP forwards HttpContext.Request.Body: the client's original bytes.
@@ -61,12 +62,12 @@ internal static class RequestBodyReader
         var status = ContentCoding.TryDecode(encoding, original.Value.AsMemory(), maxBytes, out var decoded);
         if (status == DecodeStatus.TooLarge)
         {
-            return BodyRead.Refused(BodyReadStatus.TooLarge);
+            return BodyRead.Unread(BodyReadStatus.TooLarge);
         }
 
         if (status != DecodeStatus.Ok)
         {
-            return BodyRead.Refused(BodyReadStatus.Corrupt);
+            return BodyRead.Unread(BodyReadStatus.Corrupt);
         }
 
         var body = decoded;
