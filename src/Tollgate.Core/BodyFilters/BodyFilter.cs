@@ -73,6 +73,6 @@ public sealed class BodyFilter
             }
         }
 
-        return ReferenceEquals(text, original) || text == original ? null : StrictUtf8.GetBytes(text);
+        return text == original ? null : StrictUtf8.GetBytes(text); // == looks at the reference first: no rule matched, no copy was made
     }
 }

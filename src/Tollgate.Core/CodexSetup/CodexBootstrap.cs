@@ -5,14 +5,6 @@ using Tomlyn.Model;
 
 namespace Tollgate.Core.CodexSetup;
 
-/// <summary>How Codex authenticates, from <c>auth.json</c> or its environment.</summary>
-public enum CodexLogin
-{
-    None,
-    ApiKey,
-    ChatGpt,
-}
-
 /// <summary>
 /// Where a gateway without accounts should forward, read from how Codex is set up.
 /// <paramref name="OpenAIBase"/> is null when Codex uses OpenAI's own API (the default stays).
@@ -45,7 +37,7 @@ public static class CodexBootstrap
         }
 
         var config = ReadConfig(configPath);
-        var login = ReadLogin(authPath, environment);
+        var login = ReadLogin(codexHome, environment);
         var provider = SelectedProvider(config);
         if (provider == "openai" && !Table(config, "model_providers", "openai").Found)
         {
@@ -135,32 +127,21 @@ public static class CodexBootstrap
             ? (true, table)
             : (false, new TomlTable());
 
-    private static CodexLogin ReadLogin(string authPath, Func<string, string?> environment)
+    private static CodexLogin ReadLogin(string codexHome, Func<string, string?> environment)
     {
-        if (File.Exists(authPath))
+        CodexAuthFile? auth;
+        try
         {
-            try
-            {
-                using var json = JsonDocument.Parse(File.ReadAllBytes(authPath));
-                var root = json.RootElement;
-                if (root.ValueKind == JsonValueKind.Object)
-                {
-                    if (root.TryGetProperty("OPENAI_API_KEY", out var key) && key.ValueKind == JsonValueKind.String && key.GetString() is { Length: > 0 })
-                    {
-                        return CodexLogin.ApiKey;
-                    }
+            auth = CodexAuth.Read(codexHome);
+        }
+        catch (JsonException)
+        {
+            throw new CodexBootstrapException($"{Path.Combine(codexHome, "auth.json")} is not valid JSON, so Codex has no usable login: run 'codex login' again, or start Tollgate with --upstream URL");
+        }
 
-                    if (root.TryGetProperty("tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Object
-                        && tokens.TryGetProperty("access_token", out var access) && access.ValueKind == JsonValueKind.String)
-                    {
-                        return CodexLogin.ChatGpt;
-                    }
-                }
-            }
-            catch (JsonException)
-            {
-                throw new CodexBootstrapException($"{authPath} is not valid JSON, so Codex has no usable login: run 'codex login' again, or start Tollgate with --upstream URL");
-            }
+        if (auth is { Login: not CodexLogin.None })
+        {
+            return auth.Login;
         }
 
         return environment("CODEX_API_KEY") is { Length: > 0 } || environment("OPENAI_API_KEY") is { Length: > 0 } ? CodexLogin.ApiKey : CodexLogin.None;
