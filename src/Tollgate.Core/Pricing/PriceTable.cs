@@ -11,36 +11,37 @@ namespace Tollgate.Core.Pricing;
 /// </summary>
 public sealed partial class PriceTable
 {
-    private readonly Dictionary<string, ModelPrice> _prices;
-    private readonly Dictionary<string, string> _aliases;
-    private readonly ModelPrice? _default;
+    // One immutable book, swapped whole when prices change, so a lookup never sees half an update.
+    private volatile Book _book;
 
     public PriceTable(
         IReadOnlyDictionary<string, ModelPrice> prices,
         IReadOnlyDictionary<string, string>? aliases = null,
-        ModelPrice? defaultPrice = null)
-    {
-        _prices = new Dictionary<string, ModelPrice>(prices, StringComparer.OrdinalIgnoreCase);
-        _aliases = new Dictionary<string, string>(aliases ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
-        _default = defaultPrice;
-    }
+        ModelPrice? defaultPrice = null) =>
+        _book = new Book(
+            new Dictionary<string, ModelPrice>(prices, StringComparer.OrdinalIgnoreCase),
+            new Dictionary<string, string>(aliases ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase),
+            defaultPrice);
 
-    /// <summary>The built-in list with user overrides laid over it.</summary>
-    public static PriceTable Create(PricingOptions? options)
+    /// <summary>
+    /// The built-in list, the config file's <c>[pricing]</c> laid over it, and the prices edited
+    /// in the dashboard or the API (<paramref name="overrides"/>, kept in the store) over both.
+    /// </summary>
+    public static PriceTable Create(PricingOptions? options, IReadOnlyDictionary<string, ModelPrice>? overrides = null)
     {
         var prices = new Dictionary<string, ModelPrice>(BuiltInPrices.Create(), StringComparer.OrdinalIgnoreCase);
-        if (options is not null)
+        foreach (var (model, price) in (options?.Models ?? new Dictionary<string, ModelPrice>()).Concat(overrides ?? new Dictionary<string, ModelPrice>()))
         {
-            foreach (var (model, price) in options.Models)
-            {
-                prices[model] = price;
-            }
+            prices[model] = price;
         }
 
         return new PriceTable(prices, options?.Aliases, options?.Default);
     }
 
-    public IReadOnlyDictionary<string, ModelPrice> Prices => _prices;
+    public IReadOnlyDictionary<string, ModelPrice> Prices => _book.Prices;
+
+    /// <summary>Takes over another table's prices, for everyone holding this one (the writer, the ingester, the queries).</summary>
+    public void ReplaceWith(PriceTable other) => _book = other._book;
 
     /// <summary>Finds the price entry for a model; the returned name is the entry's key.</summary>
     public bool TryResolve(string? model, out string matched, out ModelPrice price)
@@ -52,9 +53,10 @@ public sealed partial class PriceTable
             return false;
         }
 
-        foreach (var candidate in Candidates(model.Trim()))
+        var book = _book;
+        foreach (var candidate in book.Candidates(model.Trim()))
         {
-            if (_prices.TryGetValue(candidate, out var p))
+            if (book.Prices.TryGetValue(candidate, out var p))
             {
                 matched = candidate;
                 price = p;
@@ -62,10 +64,10 @@ public sealed partial class PriceTable
             }
         }
 
-        if (_default is not null)
+        if (book.Default is not null)
         {
             matched = "(default)";
-            price = _default;
+            price = book.Default;
             return true;
         }
 
@@ -106,36 +108,39 @@ public sealed partial class PriceTable
         return perMillion / 1_000_000m;
     }
 
-    private IEnumerable<string> Candidates(string model)
+    [GeneratedRegex(@"(-\d{4}-\d{2}-\d{2}|-\d{8}|-latest)$", RegexOptions.CultureInvariant)]
+    private static partial Regex DateSuffix();
+
+    private sealed record Book(Dictionary<string, ModelPrice> Prices, Dictionary<string, string> Aliases, ModelPrice? Default)
     {
-        yield return model;
-        if (_aliases.TryGetValue(model, out var aliased))
+        public IEnumerable<string> Candidates(string model)
         {
-            yield return aliased;
-        }
-
-        var slash = model.LastIndexOf('/');
-        var bare = slash >= 0 ? model[(slash + 1)..] : model;
-        if (!ReferenceEquals(bare, model))
-        {
-            yield return bare;
-            if (_aliases.TryGetValue(bare, out var a2))
+            yield return model;
+            if (Aliases.TryGetValue(model, out var aliased))
             {
-                yield return a2;
+                yield return aliased;
             }
-        }
 
-        var undated = DateSuffix().Replace(bare, "");
-        if (undated != bare)
-        {
-            yield return undated;
-            if (_aliases.TryGetValue(undated, out var a3))
+            var slash = model.LastIndexOf('/');
+            var bare = slash >= 0 ? model[(slash + 1)..] : model;
+            if (!ReferenceEquals(bare, model))
             {
-                yield return a3;
+                yield return bare;
+                if (Aliases.TryGetValue(bare, out var a2))
+                {
+                    yield return a2;
+                }
+            }
+
+            var undated = DateSuffix().Replace(bare, "");
+            if (undated != bare)
+            {
+                yield return undated;
+                if (Aliases.TryGetValue(undated, out var a3))
+                {
+                    yield return a3;
+                }
             }
         }
     }
-
-    [GeneratedRegex(@"(-\d{4}-\d{2}-\d{2}|-\d{8}|-latest)$", RegexOptions.CultureInvariant)]
-    private static partial Regex DateSuffix();
 }

@@ -263,5 +263,43 @@ internal static class Migrations
         DELETE FROM codex_sessions;
         DELETE FROM codex_files;
         """,
+        """
+        -- Rollups for the JSON API and the dashboard: whole UTC hours (level 0) and days (level 1)
+        -- with the account and reasoning effort, so any range is a handful of rows plus the
+        -- records of its partial hours at the edges.
+        CREATE TABLE usage_rollups (
+            level INTEGER NOT NULL,
+            unit INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            model TEXT NOT NULL,
+            account TEXT NOT NULL,
+            effort TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            cost_pusd INTEGER NOT NULL,
+            unpriced_requests INTEGER NOT NULL,
+            unknown_usage_requests INTEGER NOT NULL,
+            PRIMARY KEY (level, unit, source, model, account, effort)
+        ) WITHOUT ROWID;
+        INSERT INTO usage_rollups
+        SELECT level.n, time_ms / level.ms, source, COALESCE(model, ''), COALESCE(account, ''), COALESCE(reasoning_effort, ''), COUNT(*),
+            SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(cached_input_tokens, 0)), SUM(COALESCE(cache_write_tokens, 0)),
+            SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), SUM(COALESCE(cost_pusd, 0)),
+            SUM(CASE WHEN (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) AND cost_pusd IS NULL THEN 1 ELSE 0 END),
+            SUM(CASE WHEN usage_state = 'Unknown' THEN 1 ELSE 0 END)
+        FROM usage_records, (SELECT 0 AS n, 3600000 AS ms UNION ALL SELECT 1, 86400000) AS level
+        WHERE duplicate_of IS NULL
+        GROUP BY 1, 2, 3, 4, 5, 6;
+
+        CREATE TABLE price_overrides (
+            model TEXT PRIMARY KEY COLLATE NOCASE,
+            price_json TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+        """,
     ];
 }

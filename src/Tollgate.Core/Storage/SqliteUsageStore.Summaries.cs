@@ -44,6 +44,17 @@ public sealed partial class SqliteUsageStore
             .Select(g => Sum(g, sign) with { SessionId = g.Key.SessionId, Source = g.Key.Source, Model = g.Key.Model })
             .ToList();
         Upsert(connection, UpsertSessionSql, sessions, (insert, d) => insert.Add(d.SessionId).Add(d.Source).Add(d.Model).Add(d.FirstMs).Add(d.LastMs));
+        var rollups = RollupLevels
+            .SelectMany(level => records.GroupBy(r => (
+                Level: level.Level,
+                Unit: Math.DivRem(r.Time.ToUnixTimeMilliseconds(), level.UnitMs).Quotient,
+                r.Source,
+                Model: r.Model ?? "",
+                Account: r.Account ?? "",
+                Effort: r.ReasoningEffort ?? "")))
+            .Select(g => Sum(g, sign) with { Level = g.Key.Level, Bucket = g.Key.Unit, Source = g.Key.Source, Model = g.Key.Model, Account = g.Key.Account, Effort = g.Key.Effort })
+            .ToList();
+        Upsert(connection, UpsertRollupSql, rollups, (insert, d) => insert.Add(d.Level).Add(d.Bucket).Add(d.Source).Add(d.Model).Add(d.Account).Add(d.Effort));
         List<SummaryDelta> days = [];
         if (await DayZoneAsync(connection, tx) is { } zone)
         {
@@ -59,6 +70,10 @@ public sealed partial class SqliteUsageStore
             await connection.ExecuteAsync("DELETE FROM usage_buckets WHERE bucket = @Bucket AND source = @Source AND model = @Model AND requests <= 0", buckets, tx);
             await connection.ExecuteAsync("DELETE FROM session_summary WHERE session_id = @SessionId AND source = @Source AND model = @Model AND requests <= 0", sessions, tx);
             await connection.ExecuteAsync("DELETE FROM local_days WHERE day = @Bucket AND source = @Source AND model = @Model AND requests <= 0", days, tx);
+            await connection.ExecuteAsync(
+                "DELETE FROM usage_rollups WHERE level = @Level AND unit = @Bucket AND source = @Source AND model = @Model AND account = @Account AND effort = @Effort AND requests <= 0",
+                rollups,
+                tx);
         }
     }
 
@@ -449,6 +464,9 @@ public sealed partial class SqliteUsageStore
     private const string UpsertBucketSql =
         $"INSERT INTO usage_buckets (bucket, source, model, {SumColumns}) VALUES (?, ?, ?, {SumValues}) ON CONFLICT (bucket, source, model) DO UPDATE SET {SumUpdates}";
 
+    private const string UpsertRollupSql =
+        $"INSERT INTO usage_rollups (level, unit, source, model, account, effort, {SumColumns}) VALUES (?, ?, ?, ?, ?, ?, {SumValues}) ON CONFLICT (level, unit, source, model, account, effort) DO UPDATE SET {SumUpdates}";
+
     private const string UpsertDaySql =
         $"INSERT INTO local_days (day, source, model, {SumColumns}) VALUES (?, ?, ?, {SumValues}) ON CONFLICT (day, source, model) DO UPDATE SET {SumUpdates}";
 
@@ -461,6 +479,9 @@ public sealed partial class SqliteUsageStore
     private sealed record SummaryDelta : SummaryCounts
     {
         public long Bucket { get; init; }
+        public int Level { get; init; }
+        public string Account { get; init; } = "";
+        public string Effort { get; init; } = "";
         public string? SessionId { get; init; }
         public string Source { get; init; } = "";
         public string Model { get; init; } = "";
@@ -481,6 +502,19 @@ public record SummaryCounts
     public long CostPicoUsd { get; init; }
     public long UnpricedRequests { get; init; }
     public long UnknownUsageRequests { get; init; }
+
+    public SummaryCounts Plus(SummaryCounts other) => new()
+    {
+        Requests = Requests + other.Requests,
+        InputTokens = InputTokens + other.InputTokens,
+        CachedInputTokens = CachedInputTokens + other.CachedInputTokens,
+        CacheWriteTokens = CacheWriteTokens + other.CacheWriteTokens,
+        OutputTokens = OutputTokens + other.OutputTokens,
+        ReasoningTokens = ReasoningTokens + other.ReasoningTokens,
+        CostPicoUsd = CostPicoUsd + other.CostPicoUsd,
+        UnpricedRequests = UnpricedRequests + other.UnpricedRequests,
+        UnknownUsageRequests = UnknownUsageRequests + other.UnknownUsageRequests,
+    };
 
     public SummaryTotals ToTotals() => new(
         Requests,

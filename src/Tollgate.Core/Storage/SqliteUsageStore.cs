@@ -91,6 +91,41 @@ public sealed partial class SqliteUsageStore : IUsageStore
         }
     }
 
+    /// <summary>
+    /// A page of the records that count, newest first: <see cref="RecordPage.Offset"/> records are
+    /// skipped, at most <see cref="RecordPage.Limit"/> returned. Model and account match exactly;
+    /// <see cref="RecordPage.Failed"/> keeps only (true) or leaves out (false) calls that did not succeed.
+    /// </summary>
+    public async Task<IReadOnlyList<UsageRecord>> ReadPageAsync(RecordPage page, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var sql = "SELECT * FROM usage_records WHERE time_ms >= @from AND time_ms < @until AND duplicate_of IS NULL"
+            + (page.Source is null ? "" : " AND source = @Source")
+            + (page.Model is null ? "" : " AND model = @Model")
+            + (page.Account is null ? "" : " AND account = @Account")
+            + (page.Failed switch { true => " AND outcome <> 'Success'", false => " AND outcome = 'Success'", null => "" })
+            + " ORDER BY time_ms DESC, id DESC LIMIT @Limit OFFSET @Offset";
+        var args = new
+        {
+            from = page.From?.ToUnixTimeMilliseconds() ?? long.MinValue,
+            until = page.Until?.ToUnixTimeMilliseconds() ?? long.MaxValue,
+            page.Source,
+            page.Model,
+            page.Account,
+            page.Limit,
+            page.Offset,
+        };
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
+        var parser = reader.GetRowParser<RecordRow>();
+        var records = new List<UsageRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(FromRow(parser(reader)));
+        }
+
+        return records;
+    }
+
     /// <summary>The summaries added up per UTC day, model and source, for checks and fast totals.</summary>
     public async Task<IReadOnlyList<DailySummaryRow>> ReadDailySummaryAsync(CancellationToken cancellationToken)
     {
@@ -199,4 +234,13 @@ public sealed record DailySummaryRow : SummaryCounts
     public string Day { get; init; } = "";
     public string Model { get; init; } = "";
     public string Source { get; init; } = "";
+}
+
+/// <summary>Which records a page holds: a range (null = open), exact filters, and the page's size and start.</summary>
+public sealed record RecordPage(DateTimeOffset? From, DateTimeOffset? Until, int Limit, int Offset = 0)
+{
+    public string? Source { get; init; }
+    public string? Model { get; init; }
+    public string? Account { get; init; }
+    public bool? Failed { get; init; }
 }

@@ -9,4 +9,5 @@ namespace Tollgate.Core.Storage;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(CodexLogs.RolloutState))]
+[JsonSerializable(typeof(Pricing.ModelPrice))]
 internal sealed partial class StoreJson : JsonSerializerContext;

@@ -43,7 +43,7 @@ internal static class Ingestion
             }
 
             var store = new SqliteUsageStore(database);
-            return (await new CodexIngester(store, PriceTable.Create(config.Pricing), TimeProvider.System).IngestAsync(homes, cancellationToken, progress), homes, null);
+            return (await new CodexIngester(store, PriceTable.Create(config.Pricing, await store.ReadPriceOverridesAsync(cancellationToken)), TimeProvider.System).IngestAsync(homes, cancellationToken, progress), homes, null);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {

@@ -161,7 +161,7 @@ internal sealed class LimitsCommand : Command
         _ => $"{(int)span.TotalDays}d {span.Hours}h",
     };
 
-    private static async Task WriteJsonAsync(Stream stream, LimitsReport report, CancellationToken cancellationToken)
+    internal static async Task WriteJsonAsync(Stream stream, LimitsReport report, CancellationToken cancellationToken)
     {
         await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();

@@ -22,31 +22,16 @@ internal sealed partial class CodexLogService(
     private static readonly TimeSpan Sweep = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _changed = new(0, 1);
-    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly SemaphoreSlim _running = new(1, 1);
+    private readonly Dictionary<string, List<FileSystemWatcher>> _watchers = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IReadOnlyList<string> homes;
-        try
-        {
-            (homes, _) = await new CodexHomes(database, time).ResolveAsync(paths, config, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        foreach (var home in homes.Where(Directory.Exists))
-        {
-            Watch(home);
-        }
-
-        var ingester = new CodexIngester(store, prices, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var report = await ingester.IngestAsync(homes.Where(Directory.Exists).ToList(), stoppingToken);
+                var (report, _) = await RunNowAsync(stoppingToken);
                 if (report.CallsAdded > 0 || report.FilesRestarted > 0)
                 {
                     LogIngested(report.CallsAdded, report.FilesRead);
@@ -81,8 +66,33 @@ internal sealed partial class CodexLogService(
         }
     }
 
-    private void Watch(string home)
+    /// <summary>
+    /// One ingestion of the homes as they are now (a home added since is watched from now on);
+    /// runs never overlap, so a caller's run (the API's) and the loop's share the cursors safely.
+    /// </summary>
+    public async Task<(IngestReport Report, IReadOnlyList<string> Homes)> RunNowAsync(CancellationToken cancellationToken)
     {
+        await _running.WaitAsync(cancellationToken);
+        try
+        {
+            var (homes, _) = await new CodexHomes(database, time).ResolveAsync(paths, config, cancellationToken);
+            var present = homes.Where(Directory.Exists).ToList();
+            foreach (var home in present.Where(h => !_watchers.ContainsKey(h)))
+            {
+                _watchers[home] = Watch(home);
+            }
+
+            return (await new CodexIngester(store, prices, time).IngestAsync(present, cancellationToken), homes);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
+
+    private List<FileSystemWatcher> Watch(string home)
+    {
+        var watchers = new List<FileSystemWatcher>();
         foreach (var dir in new[] { "sessions", "archived_sessions" }.Select(d => Path.Combine(home, d)).Where(Directory.Exists))
         {
             var watcher = new FileSystemWatcher(dir, "rollout-*.jsonl")
@@ -95,8 +105,10 @@ internal sealed partial class CodexLogService(
             watcher.Renamed += (_, _) => Signal();
             watcher.Deleted += (_, _) => Signal();
             watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
+            watchers.Add(watcher);
         }
+
+        return watchers;
     }
 
     private void Signal()
@@ -116,12 +128,13 @@ internal sealed partial class CodexLogService(
 
     public override void Dispose()
     {
-        foreach (var w in _watchers)
+        foreach (var w in _watchers.Values.SelectMany(list => list))
         {
             w.Dispose();
         }
 
         _changed.Dispose();
+        _running.Dispose();
         base.Dispose();
     }
 

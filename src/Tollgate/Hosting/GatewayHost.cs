@@ -4,7 +4,9 @@ using Tollgate.Core.Routing;
 using Tollgate.Core.Vault;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
+using Tollgate.Api;
 using Tollgate.Core.Usage;
+using Tollgate.Core.Usage.Queries;
 using Tollgate.Proxy;
 
 namespace Tollgate.Hosting;
@@ -25,19 +27,6 @@ internal static class GatewayHost
             // epoll threads, the half of the thread-pool hops Kestrel's inline scheduling cannot remove.
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         }
-    }
-
-    /// <summary>Account state is for this machine's user: from beyond loopback it needs a client key.</summary>
-    private static async ValueTask<object?> LocalOrClientKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        if (http.Connection.RemoteIpAddress is { } remote && !System.Net.IPAddress.IsLoopback(remote)
-            && http.RequestServices.GetRequiredService<AccountRuntime>().Authenticate(GatewayProxy.PresentedKey(http.Request)) is null)
-        {
-            return Results.Json(new { error = new { message = "a client key is required", code = GatewayErrors.InvalidClientKey } }, statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        return await next(context);
     }
 
     public static (WebApplication? App, string? Error) Build(GatewaySettings settings)
@@ -64,11 +53,14 @@ internal static class GatewayHost
         services.AddSingleton(settings.Time);
         services.AddSingleton(config);
         services.AddSingleton(settings.Paths);
-        services.AddSingleton(PriceTable.Create(config.Pricing));
+        var prices = PriceTable.Create(config.Pricing); // the store's price edits are laid over it once the schema is migrated
+        services.AddSingleton(prices);
         var database = new SqliteDatabase(settings.Paths.DatabasePath);
         services.AddSingleton(database);
         services.AddSingleton<SqliteUsageStore>(_ => new SqliteUsageStore(database));
         services.AddSingleton<IUsageStore>(sp => sp.GetRequiredService<SqliteUsageStore>());
+        services.AddSingleton(sp => new PriceEditor(sp.GetRequiredService<SqliteUsageStore>(), config.Pricing, prices, settings.Time));
+        services.AddSingleton(sp => new UsageQueries(sp.GetRequiredService<SqliteUsageStore>(), prices));
         services.AddSingleton(new LiveFeed(500));
         services.AddSingleton(sp => new UsageWriter(
             sp.GetRequiredService<IUsageStore>(),
@@ -119,7 +111,7 @@ internal static class GatewayHost
         var app = builder.Build();
         app.UseWebSockets();
         app.MapGet("/_tollgate/health", () => Results.Json(new { status = "ok" }));
-        var accountEndpoints = app.MapGroup("/_tollgate/accounts").AddEndpointFilter(LocalOrClientKey);
+        var accountEndpoints = app.MapGroup("/_tollgate/accounts").AddEndpointFilter(ApiGuard.FilterAsync);
         accountEndpoints.MapGet("", (AccountRuntime accounts) => Results.Json(accounts.Router.Snapshot().Select(x => new
         {
             id = x.Account.Id,
@@ -141,6 +133,7 @@ internal static class GatewayHost
                 share = r.Reading?.Share,
                 resetsAt = r.Reading?.ResetsAt,
             })));
+        app.MapTollgateApi();
         var proxy = app.Services.GetRequiredService<GatewayProxy>();
         var bodies = app.Services.GetService<BodyLog>();
         app.Use(async (context, next) =>

@@ -1,3 +1,4 @@
+using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
 using Tollgate.Core.Usage;
 
@@ -8,11 +9,12 @@ namespace Tollgate.Hosting;
 /// loop) and drains it after the server has stopped and finished its in-flight requests, so a
 /// Ctrl+C or SIGTERM loses no record.
 /// </summary>
-internal sealed class UsagePipelineService(IUsageStore store, UsageWriter writer) : IHostedLifecycleService
+internal sealed class UsagePipelineService(IUsageStore store, UsageWriter writer, PriceEditor prices) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         await store.MigrateAsync(cancellationToken);
+        await prices.LoadAsync(cancellationToken);
         writer.Start();
     }
 

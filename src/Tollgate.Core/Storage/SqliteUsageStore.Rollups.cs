@@ -1,0 +1,200 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Tollgate.Core.Storage;
+
+/// <summary>
+/// The reads behind the JSON API and the dashboard: totals over any range by source, model,
+/// account and reasoning effort, and time series in any time zone. A range is split into whole
+/// UTC days and hours, read from <c>usage_rollups</c>, and the partial hours at its two edges,
+/// read from the records themselves, so every answer is exact to the millisecond and costs a
+/// few hundred rows whatever the size of the store.
+/// </summary>
+public sealed partial class SqliteUsageStore
+{
+    private const long HourMs = 3_600_000;
+    private const long DayMs = 86_400_000;
+
+    /// <summary>The rollup levels: whole UTC hours (0) and whole UTC days (1).</summary>
+    private static readonly (int Level, long UnitMs)[] RollupLevels = [(0, HourMs), (1, DayMs)];
+
+    /// <summary>Where an open end of a range stops: 9999-12-31, a whole UTC day.</summary>
+    private static readonly long EndOfTimeMs = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    /// <summary>Totals per source, model, account and reasoning effort of the records in [from, until) (null = open).</summary>
+    public async Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken)
+    {
+        var span = RangeSpans.Of(from, until);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT source, model, account, effort, {SumSelect} FROM (
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups
+                WHERE (level = 0 AND ((unit >= $h1 AND unit < $h2) OR (unit >= $h3 AND unit < $h4))) OR (level = 1 AND unit >= $d1 AND unit < $d2)
+                UNION ALL
+                SELECT source, COALESCE(model, ''), COALESCE(account, ''), COALESCE(reasoning_effort, ''), {RecordSums}
+                FROM usage_records WHERE duplicate_of IS NULL AND ((time_ms >= $r1 AND time_ms < $r2) OR (time_ms >= $r3 AND time_ms < $r4))
+            ){(source is null ? "" : " WHERE source = $source")}
+            GROUP BY source, model, account, effort HAVING SUM(requests) > 0
+            """;
+        span.Bind(command);
+        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+        var rows = new List<RollupRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new RollupRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), ReadTotals(reader, 4)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The time of the oldest record that counts, if any (where "all time" starts).</summary>
+    public async Task<DateTimeOffset?> ReadFirstRecordTimeAsync(string? source, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(unit) FROM usage_rollups WHERE level = 0" + (source is null ? "" : " AND source = $source");
+        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not long hour)
+        {
+            return null;
+        }
+
+        command.CommandText = "SELECT MIN(time_ms) FROM usage_records WHERE time_ms >= $from AND time_ms < $until AND duplicate_of IS NULL"
+            + (source is null ? "" : " AND source = $source");
+        command.Parameters.AddWithValue("$from", hour * HourMs);
+        command.Parameters.AddWithValue("$until", (hour + 1) * HourMs);
+        return await command.ExecuteScalarAsync(cancellationToken) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    /// <summary>
+    /// Totals per local hour (<paramref name="hourly"/>) or local day in <paramref name="zone"/>
+    /// over [from, until); a point's key is the local hour or day number since 1970-01-01 local.
+    /// Zones whose offsets are whole hours read the hourly rollups; the others (India, Nepal…)
+    /// read the 15-minute slots.
+    /// </summary>
+    public async Task<IReadOnlyList<SeriesPoint>> ReadSeriesAsync(
+        DateTimeOffset from, DateTimeOffset until, string? source, TimeZoneInfo zone, bool hourly, CancellationToken cancellationToken)
+    {
+        var fromMs = from.ToUnixTimeMilliseconds();
+        var untilMs = until.ToUnixTimeMilliseconds();
+        var slotOffsets = OffsetSpans(zone, fromMs / BucketMs, (untilMs / BucketMs) + 1);
+        var wholeHours = slotOffsets.Select((o, i) => o.OffsetSlots % 4 == 0 && (i == 0 || o.StartSlot % 4 == 0)).All(ok => ok);
+        var unitMs = wholeHours ? HourMs : BucketMs;
+        var (table, column, level) = wholeHours ? ("usage_rollups", "unit", " AND level = 0") : ("usage_buckets", "bucket", "");
+        var perUnit = unitMs / BucketMs;
+        var offsets = slotOffsets.Select((o, i) => (StartUnit: i == 0 ? long.MinValue : o.StartSlot / perUnit, OffsetUnits: o.OffsetSlots / perUnit)).ToList();
+        var localUnit = column + " + " + (offsets.Count == 1
+            ? offsets[0].OffsetUnits.ToString(CultureInfo.InvariantCulture)
+            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN {column} < {o.StartUnit} THEN {offsets[i].OffsetUnits} ")) + $"ELSE {offsets[^1].OffsetUnits} END");
+        var divisor = (hourly ? HourMs : DayMs) / unitMs;
+
+        var firstUnit = CeilDiv(fromMs, unitMs);
+        var lastUnit = Math.Max(firstUnit, untilMs / unitMs);
+        var points = new Dictionary<long, SummaryCounts>();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT ({localUnit}) / {divisor}, {SumSelect} FROM {table}
+                WHERE {column} >= $first AND {column} < $last{level}{(source is null ? "" : " AND source = $source")}
+                GROUP BY 1 HAVING SUM(requests) > 0
+                """;
+            command.Parameters.AddWithValue("$first", firstUnit);
+            command.Parameters.AddWithValue("$last", lastUnit);
+            command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                points[reader.GetInt64(0)] = ReadCounts(reader, 1);
+            }
+        }
+
+        // The partial units at the edges come from the records, placed by their own local time.
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT time_ms, {RecordSums} FROM usage_records
+                WHERE duplicate_of IS NULL AND ((time_ms >= $r1 AND time_ms < $r2) OR (time_ms >= $r3 AND time_ms < $r4)){(source is null ? "" : " AND source = $source")}
+                """;
+            var edgeEnd = Math.Min(firstUnit * unitMs, untilMs);
+            command.Parameters.AddWithValue("$r1", fromMs);
+            command.Parameters.AddWithValue("$r2", edgeEnd);
+            command.Parameters.AddWithValue("$r3", Math.Max(lastUnit * unitMs, edgeEnd));
+            command.Parameters.AddWithValue("$r4", untilMs);
+            command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var time = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0));
+                var local = time.ToUnixTimeMilliseconds() + (long)zone.GetUtcOffset(time).TotalMilliseconds;
+                var key = Math.DivRem(local, hourly ? HourMs : DayMs).Quotient;
+                var counts = ReadCounts(reader, 1);
+                points[key] = points.TryGetValue(key, out var sum) ? sum.Plus(counts) : counts;
+            }
+        }
+
+        return points.OrderBy(p => p.Key).Select(p => new SeriesPoint(p.Key, p.Value.ToTotals())).ToList();
+    }
+
+    private static long CeilDiv(long value, long unit) => value <= 0 ? -(-value / unit) : ((value - 1) / unit) + 1;
+
+    private static SummaryCounts ReadCounts(SqliteDataReader reader, int at) => new()
+    {
+        Requests = reader.GetInt64(at),
+        InputTokens = reader.GetInt64(at + 1),
+        CachedInputTokens = reader.GetInt64(at + 2),
+        CacheWriteTokens = reader.GetInt64(at + 3),
+        OutputTokens = reader.GetInt64(at + 4),
+        ReasoningTokens = reader.GetInt64(at + 5),
+        CostPicoUsd = reader.GetInt64(at + 6),
+        UnpricedRequests = reader.GetInt64(at + 7),
+        UnknownUsageRequests = reader.GetInt64(at + 8),
+    };
+
+    /// <summary>One record's share, in the order of <see cref="SumColumns"/>.</summary>
+    private const string RecordSums = """
+        1 AS requests, COALESCE(input_tokens, 0) AS input_tokens, COALESCE(cached_input_tokens, 0) AS cached_input_tokens,
+        COALESCE(cache_write_tokens, 0) AS cache_write_tokens, COALESCE(output_tokens, 0) AS output_tokens,
+        COALESCE(reasoning_tokens, 0) AS reasoning_tokens, COALESCE(cost_pusd, 0) AS cost_pusd,
+        CASE WHEN (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) AND cost_pusd IS NULL THEN 1 ELSE 0 END AS unpriced_requests,
+        CASE WHEN usage_state = 'Unknown' THEN 1 ELSE 0 END AS unknown_usage_requests
+        """;
+
+    /// <summary>A range as whole UTC days, whole hours on either side of them, and the records of the partial hours at its edges.</summary>
+    private readonly record struct RangeSpans(long H1, long H2, long H3, long H4, long D1, long D2, long R1, long R2, long R3, long R4)
+    {
+        public static RangeSpans Of(DateTimeOffset? from, DateTimeOffset? until)
+        {
+            var f = Math.Max(0, from?.ToUnixTimeMilliseconds() ?? 0);
+            var u = Math.Max(f, Math.Min(until?.ToUnixTimeMilliseconds() ?? EndOfTimeMs, EndOfTimeMs));
+            var fH = CeilDiv(f, HourMs);
+            var uH = u / HourMs;
+            if (fH >= uH)
+            {
+                return new RangeSpans(0, 0, 0, 0, 0, 0, f, u, 0, 0);
+            }
+
+            var fD = CeilDiv(fH, 24);
+            var uD = uH / 24;
+            return fD < uD
+                ? new RangeSpans(fH, fD * 24, uD * 24, uH, fD, uD, f, fH * HourMs, uH * HourMs, u)
+                : new RangeSpans(fH, uH, 0, 0, 0, 0, f, fH * HourMs, uH * HourMs, u);
+        }
+
+        public void Bind(SqliteCommand command)
+        {
+            foreach (var (name, value) in new[] { ("$h1", H1), ("$h2", H2), ("$h3", H3), ("$h4", H4), ("$d1", D1), ("$d2", D2), ("$r1", R1), ("$r2", R2), ("$r3", R3), ("$r4", R4) })
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+    }
+}
+
+/// <summary>Totals of one source, model, account and reasoning effort (each "" when unknown).</summary>
+public sealed record RollupRow(string Source, string Model, string Account, string Effort, SummaryTotals Totals);
+
+/// <summary>One point of a time series: its local hour or day number since 1970-01-01 (local), and its totals.</summary>
+public sealed record SeriesPoint(long LocalUnit, SummaryTotals Totals);
