@@ -58,4 +58,18 @@ if (args is ["read-codex-home", var dir, ..])
     return;
 }
 
+if (args is ["generate-store", var storeDir, var count, ..])
+{
+    // A store of generated records over a year, for bench/api (the API's latency with 1 million records).
+    await Tollgate.Bench.ApiLatency.GenerateStoreAsync(storeDir, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["api-latency", var baseUrl, ..])
+{
+    // Every API endpoint and range against a running gateway: median, p95 and worst of 20 calls each.
+    await Tollgate.Bench.ApiLatency.RunAsync(baseUrl);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Tollgate.Bench.MeteringBenchmarks).Assembly).Run(args);
