@@ -1,4 +1,3 @@
-using System.IO.Enumeration;
 using System.Threading.Channels;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.Storage;
@@ -46,31 +45,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         // The cursors are read from the store while the homes are listed.
         var knownTask = store.ReadCodexFileStampsAsync(cancellationToken);
         var problems = new List<string>();
-        var files = new List<RolloutFile>();
-        foreach (var home in homes)
-        {
-            if (!Directory.Exists(home))
-            {
-                problems.Add($"the Codex home {home} does not exist");
-                continue;
-            }
-
-            files.AddRange(Enumerate(home, Path.Combine(home, "sessions"), SearchOption.AllDirectories, archived: false, problems));
-            files.AddRange(Enumerate(home, Path.Combine(home, "archived_sessions"), SearchOption.TopDirectoryOnly, archived: true, problems));
-        }
-
-        // One copy per thread: the longest (it holds the most), sessions/ before archived_sessions/, earlier homes first.
-        var byThread = new Dictionary<string, RolloutFile>(files.Count, StringComparer.OrdinalIgnoreCase);
-        foreach (var file in files)
-        {
-            var thread = RolloutReader.ThreadIdFromName(file.Path) ?? file.Path;
-            if (!byThread.TryGetValue(thread, out var best) || file.Size > best.Size || (file.Size == best.Size && best.Archived && !file.Archived))
-            {
-                byThread[thread] = file;
-            }
-        }
-
-        var canonical = new List<RolloutFile>(byThread.Values);
+        var (files, canonical) = RolloutFiles.Find(homes, problems);
         var known = await knownTask;
         var keep = canonical.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var forgotten = 0;
@@ -235,30 +210,4 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         Outcome = CallOutcome.Success,
         SourceFile = path,
     };
-
-    private static IEnumerable<RolloutFile> Enumerate(string home, string dir, SearchOption depth, bool archived, List<string> problems)
-    {
-        if (!Directory.Exists(dir))
-        {
-            return [];
-        }
-
-        try
-        {
-            // Straight from the directory entries: no FileInfo per file.
-            var options = new EnumerationOptions { RecurseSubdirectories = depth == SearchOption.AllDirectories, IgnoreInaccessible = true };
-            return new FileSystemEnumerable<RolloutFile>(dir, (ref entry) => new RolloutFile(home, entry.ToFullPath(), entry.Length, RolloutReader.Milliseconds(entry.LastWriteTimeUtc.UtcDateTime), archived), options)
-            {
-                ShouldIncludePredicate = (ref entry) => !entry.IsDirectory && entry.FileName.StartsWith("rollout-") && entry.FileName.EndsWith(".jsonl"),
-            }.ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add($"{dir}: {e.Message}");
-            return [];
-        }
-    }
 }
-
-/// <summary>A rollout file found in a home, with what its directory entry says.</summary>
-internal sealed record RolloutFile(string Home, string Path, long Size, DateTimeOffset Modified, bool Archived);

@@ -45,13 +45,7 @@ public static class RolloutReader
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
     public static RolloutRead Read(string path, RolloutCursor? cursor)
     {
-        using var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-        });
+        using var stream = Open(path);
         var size = stream.Length;
         var modified = Milliseconds(File.GetLastWriteTimeUtc(path));
         var identity = Identity(stream);
@@ -67,15 +61,58 @@ public static class RolloutReader
         var calls = new List<CodexCall>();
         var messages = new List<DateTimeOffset>();
         RateLimitSnapshot? limits = null;
-        int malformed = 0, oversized = 0;
+        var malformed = 0;
+        var (offset, oversized) = ReadLines(stream, start, long.MaxValue, line =>
+        {
+            var read = counter.Read(line);
+            malformed += read.Kind == RolloutLineKind.Malformed ? 1 : 0;
+            if (read.Call is not null)
+            {
+                calls.Add(read.Call);
+            }
+
+            if (read.MessageAt is { } sent)
+            {
+                messages.Add(sent);
+            }
+
+            limits = read.RateLimits ?? limits;
+            return true;
+        });
+
+        return new RolloutRead(calls, messages, limits, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+    }
+
+    /// <summary>Opens a rollout file for reading while Codex may still append to it (or archive it).</summary>
+    public static FileStream Open(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        BufferSize = 0,
+    });
+
+    /// <summary>Called with each complete line (without its newline); false stops the reading.</summary>
+    public delegate bool LineHandler(ReadOnlySpan<byte> line);
+
+    /// <summary>
+    /// Hands each complete line from <paramref name="start"/> to <paramref name="onLine"/>, through a
+    /// pooled buffer, until the end of the file, a line that starts at or after
+    /// <paramref name="stopBefore"/>, or the handler says stop. Lines over <see cref="MaxLineBytes"/>
+    /// are skipped and counted.
+    /// </summary>
+    /// <returns>The offset after the last line handed over (or skipped), and how many lines were too long.</returns>
+    public static (long Offset, int Oversized) ReadLines(Stream stream, long start, long stopBefore, LineHandler onLine)
+    {
         stream.Position = start;
         var offset = start;
+        var oversized = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var filled = 0;
         var skippingOversized = false;
         try
         {
-            while (true)
+            while (offset < stopBefore)
             {
                 if (filled == buffer.Length)
                 {
@@ -104,32 +141,19 @@ public static class RolloutReader
                 filled += n;
                 var consumed = 0;
                 int newline;
-                while ((newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
+                while (offset + consumed < stopBefore && (newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
                 {
                     var line = buffer.AsSpan(consumed, newline);
+                    consumed += newline + 1;
                     if (skippingOversized)
                     {
                         skippingOversized = false;
                         oversized++;
                     }
-                    else
+                    else if (!onLine(line))
                     {
-                        var read = counter.Read(line);
-                        malformed += read.Kind == RolloutLineKind.Malformed ? 1 : 0;
-                        if (read.Call is not null)
-                        {
-                            calls.Add(read.Call);
-                        }
-
-                        if (read.MessageAt is { } sent)
-                        {
-                            messages.Add(sent);
-                        }
-
-                        limits = read.RateLimits ?? limits;
+                        return (offset + consumed, oversized);
                     }
-
-                    consumed += newline + 1;
                 }
 
                 offset += consumed;
@@ -147,7 +171,7 @@ public static class RolloutReader
             offset += filled; // still inside the long line: resume after what was skipped
         }
 
-        return new RolloutRead(calls, messages, limits, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+        return (offset, oversized);
     }
 
     /// <summary>A file's modification time as the store keeps it: whole milliseconds, UTC.</summary>

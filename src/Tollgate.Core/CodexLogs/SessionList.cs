@@ -1,12 +1,11 @@
 using System.Text.Json;
-using Tollgate.Core.Storage;
 
 namespace Tollgate.Core.CodexLogs;
 
 /// <summary>A Codex session as <c>tollgate sessions</c> lists it.</summary>
 /// <param name="InProject">Its directory is the current one, inside it, or contains it.</param>
 /// <param name="Name">The thread name from <c>session_index.jsonl</c>, if it has one.</param>
-public sealed record ListedSession(CodexSession Session, bool InProject, string? Name);
+public sealed record ListedSession(RolloutSummary Session, bool InProject, string? Name);
 
 /// <summary>
 /// Orders Codex sessions for <c>tollgate sessions</c>: the current project's first (a session
@@ -16,7 +15,7 @@ public sealed record ListedSession(CodexSession Session, bool InProject, string?
 /// </summary>
 public static class SessionList
 {
-    public static IReadOnlyList<ListedSession> Order(IEnumerable<CodexSession> sessions, string currentDirectory, string? homeDirectory, IReadOnlyDictionary<string, string> names) =>
+    public static IReadOnlyList<ListedSession> Order(IEnumerable<RolloutSummary> sessions, string currentDirectory, string? homeDirectory, IReadOnlyDictionary<string, string> names) =>
         sessions
             .Select(s => new ListedSession(s, InProject(s.Cwd, currentDirectory, homeDirectory), names.GetValueOrDefault(s.Id)))
             .OrderByDescending(s => s.InProject)

@@ -301,5 +301,14 @@ internal static class Migrations
             updated_ms INTEGER NOT NULL
         );
         """,
+        """
+        -- What `tollgate sessions` read from each rollout file's head and tail, valid while its size and mtime stay.
+        CREATE TABLE codex_file_summaries (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            modified_ms INTEGER NOT NULL,
+            summary_json TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 }

@@ -311,7 +311,7 @@ public sealed record CodexSession(
     long? LastInputTokens)
 {
     /// <summary>How full the context window was at the last call (0–1), when both are known.</summary>
-    public double? ContextUse => ContextWindow is > 0 && LastInputTokens is { } used ? (double)used / ContextWindow.Value : null;
+    public double? ContextUse => CodexLogs.RolloutSummary.Use(ContextWindow, LastInputTokens);
 }
 
 /// <summary>The latest usage limits one source saw: a Codex home's logs (<see cref="Home"/> set) or the gateway.</summary>

@@ -9,5 +9,6 @@ namespace Tollgate.Core.Storage;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(CodexLogs.RolloutState))]
+[JsonSerializable(typeof(CodexLogs.RolloutSummary))]
 [JsonSerializable(typeof(Pricing.ModelPrice))]
 internal sealed partial class StoreJson : JsonSerializerContext;

@@ -76,19 +76,41 @@ internal sealed class SessionsCommand : Command
             return ExitCodes.InvalidConfig;
         }
 
-        // The session table is filled by ingestion, which reads only what changed since last time.
-        var (ingested, homes, error) = await Ingestion.RunAsync(paths, config, null, cancellationToken);
-        if (ingested is null)
+        // Read from the rollout files themselves (head and tail, cached by size and mtime), not from an ingestion.
+        RolloutSummaries? found;
+        try
         {
-            CliContext.Error(error!);
+            found = await ListAsync(paths, config, cancellationToken);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            CliContext.Error($"cannot use the database {paths.DatabasePath}: {e.Message}");
             return ExitCodes.StorageUnavailable;
         }
 
-        var store = new SqliteUsageStore(paths.DatabasePath);
-        var sessions = await store.ReadCodexSessionsAsync(null, cancellationToken);
+        foreach (var problem in found.Result.Problems)
+        {
+            Console.Error.WriteLine($"warning: {problem}");
+        }
+
         var cwd = Environment.CurrentDirectory;
-        var ordered = SessionList.Order(sessions, cwd, Environment.GetEnvironmentVariable("HOME"), SessionList.ReadNames(homes));
+        var ordered = SessionList.Order(found.Result.Sessions, cwd, Environment.GetEnvironmentVariable("HOME"), SessionList.ReadNames(found.Homes));
         return show(ordered, cwd);
+    }
+
+    private sealed record RolloutSummaries(SessionCatalogResult Result, IReadOnlyList<string> Homes);
+
+    private static async Task<RolloutSummaries> ListAsync(Core.Configuration.AppPaths paths, Core.Configuration.TollgateConfig config, CancellationToken cancellationToken)
+    {
+        var database = new SqliteDatabase(paths.DatabasePath);
+        await database.MigrateAsync(cancellationToken);
+        var (homes, named) = await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken);
+        if (!named && !Directory.Exists(homes[0]))
+        {
+            return new(new SessionCatalogResult([], 0, 0, []), homes); // no Codex on this machine: nothing to list, nothing wrong
+        }
+
+        return new(await new SessionCatalog(new SqliteUsageStore(database)).ListAsync(homes, cancellationToken), homes);
     }
 
     private static string Describe(ListedSession s)

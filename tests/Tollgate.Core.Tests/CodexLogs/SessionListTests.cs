@@ -1,5 +1,4 @@
 using Tollgate.Core.CodexLogs;
-using Tollgate.Core.Storage;
 
 namespace Tollgate.Core.Tests.CodexLogs;
 
@@ -10,9 +9,9 @@ public sealed class SessionListTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static CodexSession Session(string id, string? cwd, int minute) => new(
+    private static RolloutSummary Session(string id, string? cwd, int minute) => new(
         id, "/h", "/h/f", cwd, null, null, "gpt-5", null, null, "prompt " + id, null,
-        new DateTimeOffset(2026, 11, 23, 10, minute, 0, TimeSpan.Zero), 1, 100, null, null);
+        new DateTimeOffset(2026, 11, 23, 10, minute, 0, TimeSpan.Zero), 100, null, null);
 
     [Theory]
     [InlineData("/work/app", "/work/app", true)]

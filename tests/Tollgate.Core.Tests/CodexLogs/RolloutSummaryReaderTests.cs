@@ -1,0 +1,99 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using Tollgate.Core.CodexLogs;
+using Tollgate.Core.Pricing;
+using Tollgate.Core.Storage;
+using Tollgate.Testing;
+
+namespace Tollgate.Core.Tests.CodexLogs;
+
+/// <summary>
+/// A session read from its head and tail only must say what a whole ingestion says of it: the
+/// same tokens (forks' and sub-agents' parent history left out), first prompt, directory,
+/// model, activity and context use — on generated homes with every trap, small files (read
+/// whole) and large ones (head and tail).
+/// </summary>
+public sealed class RolloutSummaryReaderTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("tollgate-summary-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData(7, 200)]
+    [InlineData(11, 200)]
+    [InlineData(7, 40_000)]
+    [InlineData(23, 40_000)]
+    public async Task EverySummary_EqualsTheIngestedSession(int seed, int fillerBytesPerCall)
+    {
+        var truth = CodexHomeGenerator.Generate(Path.Combine(_dir.FullName, "codex"), new CodexHomeOptions { Seed = seed, Threads = 30, FillerBytesPerCall = fillerBytesPerCall });
+        var store = new SqliteUsageStore(Path.Combine(_dir.FullName, "tollgate.db"));
+        await store.MigrateAsync(Ct);
+        await new CodexIngester(store, PriceTable.Create(null), new FakeTimeProvider()).IngestAsync([truth.Path], Ct);
+        var ingested = (await store.ReadCodexSessionsAsync(null, Ct)).ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var byThread = truth.ByThread();
+
+        var listed = (await new SessionCatalog(store).ListAsync([truth.Path], Ct)).Sessions;
+
+        Assert.Equal(ingested.Keys.Order(StringComparer.Ordinal), listed.Select(s => s.Id).Order(StringComparer.Ordinal));
+        if (fillerBytesPerCall > 10_000)
+        {
+            // Worth something only if files past the whole-read size take the head-and-tail path.
+            Assert.Contains(listed, s => new FileInfo(s.File).Length > RolloutSummaryReader.HeadBytes + RolloutSummaryReader.TailBytes);
+        }
+
+        foreach (var summary in listed)
+        {
+            var session = ingested[summary.Id];
+            Assert.Equal(session.File, summary.File);
+            Assert.Equal(byThread.TryGetValue(summary.Id, out var own) ? own.TotalTokens : 0, summary.TotalTokens);
+            Assert.Equal(session.TotalTokens, summary.TotalTokens);
+            Assert.Equal(session.FirstPrompt, summary.FirstPrompt);
+            Assert.Equal(session.Cwd, summary.Cwd);
+            Assert.Equal(session.Model, summary.Model);
+            Assert.Equal(session.Effort, summary.Effort);
+            Assert.Equal(session.ForkedFrom, summary.ForkedFrom);
+            Assert.Equal(session.StartedAt, summary.StartedAt);
+            Assert.Equal(session.LastActivity, summary.LastActivity);
+            Assert.Equal(session.ContextWindow, summary.ContextWindow);
+            Assert.Equal(session.LastInputTokens, summary.LastInputTokens);
+            Assert.Equal(session.Originator, summary.Originator);
+            Assert.Equal(session.CliVersion, summary.CliVersion);
+        }
+    }
+
+    [Fact]
+    public void ALongFileWithATornLastLine_IsSummedToItsLastCompleteTotal()
+    {
+        var file = Path.Combine(_dir.FullName, "rollout-2026-11-20T09-00-00-01a20846-0000-7000-8000-00000000000a.jsonl");
+        var filler = new string('x', 8_000);
+        using (var writer = new StreamWriter(file))
+        {
+            writer.WriteLine("""{"timestamp":"2026-11-20T09:00:00Z","type":"session_meta","payload":{"id":"01a20846-0000-7000-8000-00000000000a","cwd":"/work/app"}}""");
+            writer.WriteLine("""{"timestamp":"2026-11-20T09:00:01Z","type":"event_msg","payload":{"type":"user_message","message":"  make   it\nfast "}}""");
+            for (var i = 1; i <= 100; i++)
+            {
+                writer.WriteLine("{\"timestamp\":\"2026-11-20T09:01:00Z\",\"type\":\"turn_context\",\"payload\":{\"model\":\"gpt-5.2\",\"effort\":\"high\"}}");
+                writer.WriteLine("{\"timestamp\":\"2026-11-20T09:01:00Z\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"text\":\"" + filler + "\"}}");
+                writer.WriteLine("{\"timestamp\":\"2026-11-20T10:" + (i % 60).ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + (i * 1000) + ",\"cached_input_tokens\":0,\"output_tokens\":" + (i * 10) + ",\"reasoning_output_tokens\":0},\"last_token_usage\":{\"input_tokens\":1000,\"output_tokens\":10},\"model_context_window\":400000}}}");
+            }
+
+            writer.Write("""{"timestamp":"2026-11-20T11:00:00Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_""");
+        }
+
+        Assert.True(new FileInfo(file).Length > RolloutSummaryReader.HeadBytes + RolloutSummaryReader.TailBytes);
+        var summary = RolloutSummaryReader.Read(_dir.FullName, file);
+
+        Assert.Equal(100 * 1010, summary.TotalTokens);
+        Assert.Equal("make it fast", summary.FirstPrompt);
+        Assert.Equal(("gpt-5.2", "high", "/work/app"), (summary.Model, summary.Effort, summary.Cwd));
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 40, 0, TimeSpan.Zero), summary.LastActivity); // i = 100, 10:40
+        Assert.Equal(1000d / 400000, summary.ContextUse);
+    }
+}
