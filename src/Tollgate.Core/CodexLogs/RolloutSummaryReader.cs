@@ -35,8 +35,9 @@ public sealed record RolloutSummary(
 /// Reads what a session list needs from a rollout file without reading all of it: the head, up
 /// to the session's own <c>session_meta</c> and first prompt (and, for a fork, its first total,
 /// which holds the parent's share), then the last <see cref="TailBytes"/> — more, until it holds
-/// a cumulative total and a <c>turn_context</c> (Codex writes one per turn): the latest total,
-/// model, effort, directory and activity are there. Both parts go through one
+/// a cumulative total: the latest total and activity are there. The latest <c>turn_context</c>
+/// (model, effort, directory) is the tail's, else the last one in the part skipped, found by a
+/// backward byte search that parses nothing else. Both parts go through one
 /// <see cref="RolloutCounter"/>, so the tail's first total is taken against the head's last
 /// one: the tokens equal a full read's unless Codex's counter went back somewhere in the part
 /// skipped. Small files, and files whose head could not settle the parent's share, are read
@@ -47,8 +48,8 @@ public static class RolloutSummaryReader
     /// <summary>How much of a file's start is read at most before the tail is taken.</summary>
     public const int HeadBytes = 256 * 1024;
 
-    /// <summary>How much of a file's end is read first; grown when it holds no total.</summary>
-    public const int TailBytes = 64 * 1024;
+    /// <summary>How much of a file's end is read first; grown when it holds no cumulative total.</summary>
+    public const int TailBytes = 16 * 1024;
 
     /// <exception cref="FileNotFoundException">The file went away.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
@@ -73,35 +74,112 @@ public static class RolloutSummaryReader
             return ReadWhole(home, path, stream, threadId);
         }
 
-        for (var tail = (long)TailBytes; headEnd < size; tail *= 4)
+        if (headEnd == size)
         {
-            var start = Math.Max(headEnd, size - tail);
-            var tailCounter = new RolloutCounter(threadId, head);
-            long tailTokens = 0;
-            bool sawTotal = false, sawContext = false;
-            var skipPartial = start > headEnd;
-            RolloutReader.ReadLines(stream, start, long.MaxValue, line =>
-            {
-                if (skipPartial)
-                {
-                    skipPartial = false; // the tail begins inside a line
-                    return true;
-                }
+            return Summary(home, path, threadId, head, tokens);
+        }
 
-                var before = tailCounter.State.LastTotal;
-                tailTokens += Counted(tailCounter, line);
-                sawTotal |= !Equals(before, tailCounter.State.LastTotal);
-                sawContext |= line[..Math.Min(line.Length, 200)].IndexOf("\"type\":\"turn_context\""u8) >= 0;
-                return true;
-            });
-
-            if ((sawTotal && sawContext) || start == headEnd)
+        // The tail: grown until it holds a cumulative total, or reaches the head.
+        var tail = TailBytes;
+        byte[] bytes;
+        long start;
+        while (true)
+        {
+            start = Math.Max(headEnd, size - tail);
+            if (size - start > MaxTailBytes)
             {
-                return Summary(home, path, threadId, tailCounter.State, tokens + tailTokens);
+                return ReadWhole(home, path, stream, threadId); // no total near the end: a session without calls, read once
+            }
+
+            bytes = new byte[size - start];
+            stream.Position = start;
+            stream.ReadExactly(bytes);
+            if (start == headEnd || bytes.AsSpan().IndexOf("\"total_token_usage\""u8) >= 0)
+            {
+                break;
+            }
+
+            tail *= 4;
+        }
+
+        var tailCounter = new RolloutCounter(threadId, head);
+        var body = bytes.AsSpan();
+        if (start > headEnd)
+        {
+            body = body[(body.IndexOf((byte)'\n') + 1)..]; // the tail begins inside a line
+            if (body.IndexOf(TurnContext) < 0 && LastLineContaining(stream, headEnd, start, TurnContext) is { } context)
+            {
+                tailCounter.Read(context); // the latest model, effort and directory, from the part skipped
             }
         }
 
-        return Summary(home, path, threadId, head, tokens);
+        using var rest = new MemoryStream(bytes, (int)(bytes.Length - body.Length), body.Length, writable: false);
+        RolloutReader.ReadLines(rest, 0, long.MaxValue, line =>
+        {
+            tokens += Counted(tailCounter, line);
+            return true;
+        });
+        return Summary(home, path, threadId, tailCounter.State, tokens);
+    }
+
+    /// <summary>The marker of a <c>turn_context</c> line; inside a JSON string its quotes would be escaped, so it matches only the line's own type.</summary>
+    private static ReadOnlySpan<byte> TurnContext => "\"type\":\"turn_context\""u8;
+
+    /// <summary>The largest tail read into memory before a file is read whole instead.</summary>
+    private const int MaxTailBytes = 4 * 1024 * 1024;
+
+    /// <summary>The last complete line in [from, to) that contains <paramref name="marker"/>, searched backwards in chunks without parsing anything.</summary>
+    private static byte[]? LastLineContaining(Stream stream, long from, long to, ReadOnlySpan<byte> marker)
+    {
+        const int Chunk = 64 * 1024;
+        var buffer = new byte[Chunk + marker.Length];
+        var end = to;
+        while (end > from)
+        {
+            var begin = Math.Max(from, end - Chunk);
+            var length = (int)(Math.Min(to, end + marker.Length - 1) - begin); // overlap the next chunk by a marker's length
+            stream.Position = begin;
+            stream.ReadExactly(buffer, 0, length);
+            var at = buffer.AsSpan(0, length).LastIndexOf(marker);
+            if (at >= 0)
+            {
+                var lineStart = LineStart(stream, from, begin + at);
+                byte[]? line = null;
+                RolloutReader.ReadLines(stream, lineStart, to, found =>
+                {
+                    line = found.ToArray();
+                    return false;
+                });
+                return line;
+            }
+
+            end = begin;
+        }
+
+        return null;
+    }
+
+    /// <summary>Where the line holding <paramref name="position"/> begins (not before <paramref name="from"/>).</summary>
+    private static long LineStart(Stream stream, long from, long position)
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        var end = position;
+        while (end > from)
+        {
+            var begin = Math.Max(from, end - buffer.Length);
+            var chunk = buffer[..(int)(end - begin)];
+            stream.Position = begin;
+            stream.ReadExactly(chunk);
+            var newline = chunk.LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return begin + newline + 1;
+            }
+
+            end = begin;
+        }
+
+        return from;
     }
 
     private static RolloutSummary ReadWhole(string home, string path, Stream stream, string? threadId)

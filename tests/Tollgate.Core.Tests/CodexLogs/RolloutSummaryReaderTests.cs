@@ -69,7 +69,7 @@ public sealed class RolloutSummaryReaderTests : IDisposable
     }
 
     [Fact]
-    public void ALongFileWithATornLastLine_IsSummedToItsLastCompleteTotal()
+    public void ALongFileWithATornLastLine_IsSummedToItsLastCompleteTotal_WithTheLatestModelFromThePartSkipped()
     {
         var file = Path.Combine(_dir.FullName, "rollout-2026-11-20T09-00-00-01a20846-0000-7000-8000-00000000000a.jsonl");
         var filler = new string('x', 8_000);
@@ -79,7 +79,12 @@ public sealed class RolloutSummaryReaderTests : IDisposable
             writer.WriteLine("""{"timestamp":"2026-11-20T09:00:01Z","type":"event_msg","payload":{"type":"user_message","message":"  make   it\nfast "}}""");
             for (var i = 1; i <= 100; i++)
             {
-                writer.WriteLine("{\"timestamp\":\"2026-11-20T09:01:00Z\",\"type\":\"turn_context\",\"payload\":{\"model\":\"gpt-5.2\",\"effort\":\"high\"}}");
+                if (i is 1 or 50)
+                {
+                    // The model changes half-way; neither turn_context is near the end of the file.
+                    writer.WriteLine("{\"timestamp\":\"2026-11-20T09:01:00Z\",\"type\":\"turn_context\",\"payload\":{\"model\":\"" + (i == 1 ? "gpt-5.2" : "gpt-5.1-codex-mini") + "\",\"effort\":\"" + (i == 1 ? "low" : "high") + "\"}}");
+                }
+
                 writer.WriteLine("{\"timestamp\":\"2026-11-20T09:01:00Z\",\"type\":\"response_item\",\"payload\":{\"type\":\"message\",\"text\":\"" + filler + "\"}}");
                 writer.WriteLine("{\"timestamp\":\"2026-11-20T10:" + (i % 60).ToString("00", System.Globalization.CultureInfo.InvariantCulture) + ":00Z\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + (i * 1000) + ",\"cached_input_tokens\":0,\"output_tokens\":" + (i * 10) + ",\"reasoning_output_tokens\":0},\"last_token_usage\":{\"input_tokens\":1000,\"output_tokens\":10},\"model_context_window\":400000}}}");
             }
@@ -92,7 +97,7 @@ public sealed class RolloutSummaryReaderTests : IDisposable
 
         Assert.Equal(100 * 1010, summary.TotalTokens);
         Assert.Equal("make it fast", summary.FirstPrompt);
-        Assert.Equal(("gpt-5.2", "high", "/work/app"), (summary.Model, summary.Effort, summary.Cwd));
+        Assert.Equal(("gpt-5.1-codex-mini", "high", "/work/app"), (summary.Model, summary.Effort, summary.Cwd));
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 40, 0, TimeSpan.Zero), summary.LastActivity); // i = 100, 10:40
         Assert.Equal(1000d / 400000, summary.ContextUse);
     }
