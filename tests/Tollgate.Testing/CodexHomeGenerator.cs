@@ -33,6 +33,9 @@ public sealed record CodexHomeOptions
 
     public string[] Models { get; init; } = ["gpt-5.1-codex", "gpt-5.2", "gpt-5-codex", "gpt-5.1-codex-mini"];
     public string?[] Efforts { get; init; } = ["low", "medium", "high", null];
+
+    /// <summary>The directories threads work in (their <c>turn_context</c>'s cwd), one per thread, picked by its id.</summary>
+    public string[] Directories { get; init; } = ["/home/dev/project"];
 }
 
 /// <summary>A call the home really holds: what an exact counter must find, once.</summary>
@@ -198,6 +201,7 @@ public static class CodexHomeGenerator
         private readonly int _timestampStyle = options.NumericTimestamps ? random.Next(3) : 0;
         private string _model = options.Models[random.Next(options.Models.Length)];
         private string? _effort = options.Efforts[random.Next(options.Efforts.Length)];
+        private readonly string _cwd = options.Directories[(int)(Convert.ToUInt32(id[^8..], 16) % (uint)options.Directories.Length)];
 
         public string Id { get; } = id;
         public DateTimeOffset Started { get; } = start;
@@ -235,7 +239,7 @@ public static class CodexHomeGenerator
                     _model = turn == 0 ? _model : options.Models[random.Next(options.Models.Length)];
                     _effort = turn == 0 ? _effort : options.Efforts[random.Next(options.Efforts.Length)];
                     var effort = _effort is null ? "" : $",\"effort\":\"{_effort}\""; // absent: the model's default
-                    Line("turn_context", $$"""{"turn_id":"t{{turn}}","cwd":"/home/dev/project","model":"{{_model}}"{{effort}},"approval_policy":"on-request"}""");
+                    Line("turn_context", $$"""{"turn_id":"t{{turn}}","cwd":"{{_cwd}}","model":"{{_model}}"{{effort}},"approval_policy":"on-request"}""");
                 }
 
                 for (var call = random.Next(1, 4); call > 0; call--)

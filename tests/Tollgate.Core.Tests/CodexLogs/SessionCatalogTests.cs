@@ -58,6 +58,33 @@ public sealed class SessionCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task OnAGeneratedHome_ThisProjectsSessionsComeFirst_EachGroupNewestFirst()
+    {
+        var truth = CodexHomeGenerator.Generate(Path.Combine(_dir.FullName, "codex"), new CodexHomeOptions
+        {
+            Seed = 9,
+            Threads = 40,
+            Directories = ["/work/app", "/work/app/src", "/work/other", "/", "/work"],
+        });
+        var store = new SqliteUsageStore(Path.Combine(_dir.FullName, "tollgate.db"));
+        await store.MigrateAsync(Ct);
+        var sessions = (await new SessionCatalog(store).ListAsync([truth.Path], Ct)).Sessions;
+
+        var ordered = SessionList.Order(sessions, "/work/app", "/home/dev", new Dictionary<string, string>());
+
+        // Here, inside, and the folder that contains it; never "/", which contains everything.
+        var expectedInProject = sessions.Where(s => s.Cwd is "/work/app" or "/work/app/src" or "/work").Select(s => s.Id).ToHashSet();
+        Assert.InRange(expectedInProject.Count, 5, sessions.Count - 5);
+        Assert.Equal(expectedInProject.Count, ordered.TakeWhile(s => s.InProject).Count());
+        Assert.Equal(expectedInProject.Order(), ordered.Where(s => s.InProject).Select(s => s.Session.Id).Order());
+        foreach (var group in new[] { ordered.Where(s => s.InProject), ordered.Where(s => !s.InProject) })
+        {
+            var times = group.Select(s => s.Session.LastActivity ?? s.Session.StartedAt).ToList();
+            Assert.Equal(times.OrderDescending(), times);
+        }
+    }
+
+    [Fact]
     public async Task AMissingHome_IsAProblem_NotAFailure()
     {
         var store = new SqliteUsageStore(Path.Combine(_dir.FullName, "tollgate.db"));
