@@ -63,7 +63,7 @@ internal sealed class TuiLaunch(Option<string?> configOption)
             var database = app.Services.GetRequiredService<SqliteDatabase>();
             var editor = Editor(database, settings.Vault ?? AccountsContext.VaultOptions(settings.Paths), settings.Time);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tollgate.Tui");
-            await TuiRunner.RunAsync(GatewayDataSource.From(app), editor, settings.Time, logger, app.Lifetime.ApplicationStopping);
+            await TuiRunner.RunAsync(GatewayDataSource.From(app.Services, $"gateway on {string.Join(", ", app.Urls)}"), editor, settings.Time, logger, app.Lifetime.ApplicationStopping);
 
             // Stopping drains the usage writer: every call that finished is in the store before the process exits.
             await app.StopAsync(CancellationToken.None);

@@ -10,7 +10,7 @@ namespace Tollgate.Tui;
 /// </summary>
 internal sealed class AccountsScreenModel(ITuiDataSource source, IAccountEditor editor, TimeProvider time)
 {
-    public const string Header = "Name             Health               Today              This month";
+    public const string Header = "Name             Health           Today                  This month";
 
     private IReadOnlyList<AccountRow> _accounts = [];
 
@@ -26,7 +26,7 @@ internal sealed class AccountsScreenModel(ITuiDataSource source, IAccountEditor 
     }
 
     public static string Line(AccountRow a, DateTimeOffset now) =>
-        $"{TuiFormat.Fit(a.Name, 16)} {TuiFormat.Fit(Health(a, now), 20)} {TuiFormat.Fit(Against(a.Usage.TokensToday, a.Usage.CostUsdToday, a.Limits.DailyTokens, a.Limits.DailyUsd), 18)} {Against(a.Usage.TokensThisMonth, a.Usage.CostUsdThisMonth, a.Limits.MonthlyTokens, a.Limits.MonthlyUsd)}";
+        $"{TuiFormat.Fit(a.Name, 16)} {TuiFormat.Fit(Health(a, now), 16)} {TuiFormat.Fit(Against(a.Usage.TokensToday, a.Usage.CostUsdToday, a.Limits.DailyTokens, a.Limits.DailyUsd), 22)} {Against(a.Usage.TokensThisMonth, a.Usage.CostUsdThisMonth, a.Limits.MonthlyTokens, a.Limits.MonthlyUsd)}";
 
     /// <summary>The state, with how long a cooldown or an open breaker still lasts.</summary>
     public static string Health(AccountRow a, DateTimeOffset now)

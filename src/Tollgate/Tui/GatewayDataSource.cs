@@ -23,13 +23,13 @@ internal sealed class GatewayDataSource(
     /// <summary>Live rows a slow UI may fall behind by before the oldest are dropped (the table reloads from the store anyway).</summary>
     private const int Backlog = 1000;
 
-    public static GatewayDataSource From(WebApplication app) => new(
-        app.Services.GetRequiredService<SqliteUsageStore>(),
-        app.Services.GetRequiredService<UsageQueries>(),
-        app.Services.GetRequiredService<UsageWriter>(),
-        app.Services.GetRequiredService<AccountRuntime>(),
-        app.Services.GetRequiredService<TimeProvider>(),
-        $"gateway on {string.Join(", ", app.Urls)}");
+    public static GatewayDataSource From(IServiceProvider services, string description) => new(
+        services.GetRequiredService<SqliteUsageStore>(),
+        services.GetRequiredService<UsageQueries>(),
+        services.GetRequiredService<UsageWriter>(),
+        services.GetRequiredService<AccountRuntime>(),
+        services.GetRequiredService<TimeProvider>(),
+        description);
 
     public string Description => description;
 

@@ -109,7 +109,11 @@ internal sealed partial class TuiState
                     Changed();
                 }
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
             {
                 LogLiveFeedLost(e);
                 SetStatus($"Live feed lost ({e.Message}); retrying.");
@@ -151,7 +155,11 @@ internal sealed partial class TuiState
         {
             await refresh(cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Quitting.
+        }
+        catch (Exception e)
         {
             // The background loop's edge: a gateway gone away (attached) or a busy database must not end the UI.
             LogRefreshFailed(e);
