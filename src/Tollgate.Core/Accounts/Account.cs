@@ -44,6 +44,19 @@ public sealed record AccountLimits(long? DailyTokens = null, long? MonthlyTokens
 /// </summary>
 public sealed record Account
 {
+    /// <summary>
+    /// A new vault-keyed account with every other setting at its default: what the CLI's
+    /// <c>accounts add</c> and the TUI's add dialog start from before <see cref="AccountService.AddAsync"/>.
+    /// </summary>
+    /// <param name="provider">Null: guessed from the URL.</param>
+    public static Account Draft(string name, string baseUrl, ProviderKind? provider = null) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Name = name,
+        Provider = provider ?? ProviderKinds.Guess(baseUrl),
+        BaseUrl = baseUrl,
+    };
+
     public required Guid Id { get; init; }
     public required string Name { get; init; }
     public required ProviderKind Provider { get; init; }

@@ -41,4 +41,8 @@ public static class ProviderKinds
             || h.EndsWith(".cognitiveservices.azure.com", StringComparison.OrdinalIgnoreCase) => ProviderKind.AzureOpenAI,
         _ => ProviderKind.OpenAICompatible,
     };
+
+    /// <summary><see cref="Guess(Uri)"/> for a URL as typed; text that is no absolute URL guesses a compatible relay (validation names it later).</summary>
+    public static ProviderKind Guess(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? Guess(uri) : ProviderKind.OpenAICompatible;
 }

@@ -113,18 +113,16 @@ internal sealed class AccountsAddCommand : Command
             baseUrl = "https://api.openai.com/v1";
         }
 
-        ProviderKind provider;
+        ProviderKind? provider = null;
         if (parse.GetValue(_provider) is { } p)
         {
-            if (!ProviderKinds.TryParse(p, out provider))
+            if (!ProviderKinds.TryParse(p, out var named))
             {
                 CliContext.Error($"--provider must be one of {string.Join(", ", ProviderKinds.Names)}, got '{p}'");
                 return ExitCodes.InvalidArguments;
             }
-        }
-        else
-        {
-            provider = Uri.TryCreate(baseUrl, UriKind.Absolute, out var u) ? ProviderKinds.Guess(u) : ProviderKind.OpenAICompatible;
+
+            provider = named;
         }
 
         var sources = (parse.GetValue(_keyStdin) ? 1 : 0) + (parse.GetValue(_keyEnv) is null ? 0 : 1) + (parse.GetValue(_unsafeKey) is null ? 0 : 1) + (fromCodex ? 1 : 0);
@@ -173,12 +171,8 @@ internal sealed class AccountsAddCommand : Command
         }
 
         var account = await context.Accounts.AddAsync(
-            new Account
+            Account.Draft(parse.GetValue(_name)!, baseUrl, provider) with
             {
-                Id = Guid.CreateVersion7(),
-                Name = parse.GetValue(_name)!,
-                Provider = provider,
-                BaseUrl = baseUrl,
                 Credential = env is null ? CredentialKind.Vault : CredentialKind.Environment,
                 CredentialEnv = env,
                 Organization = parse.GetValue(_org),

@@ -29,6 +29,12 @@ internal static class ExitCodes
     /// <summary>The vault could not be opened (wrong passphrase, missing or foreign vault.key).</summary>
     public const int VaultUnavailable = 8;
 
+    /// <summary>The terminal UI was asked for but there is no terminal (output or input redirected).</summary>
+    public const int NoTerminal = 9;
+
+    /// <summary><c>tui --attach URL</c>: no Tollgate gateway answers at that URL.</summary>
+    public const int AttachTargetMissing = 10;
+
     /// <summary>Interrupted by Ctrl+C before finishing.</summary>
     public const int Cancelled = 130;
 }

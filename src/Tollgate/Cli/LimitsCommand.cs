@@ -61,13 +61,6 @@ internal sealed class LimitsCommand : Command
         return ExitCodes.Success;
     }
 
-    private static string KindName(WindowKind kind, int? minutes) => kind switch
-    {
-        WindowKind.FiveHour => "5-hour",
-        WindowKind.Weekly => "weekly",
-        _ => minutes is { } m ? $"{m} min" : "unknown",
-    };
-
     private static void Write(IAnsiConsole console, LimitsReport report)
     {
         if (report.Sources.Count == 0)
@@ -92,9 +85,9 @@ internal sealed class LimitsCommand : Command
                     table.AddRow(
                         first ? Markup.Escape(name) : "",
                         first ? Markup.Escape(source.PlanType ?? "") : "",
-                        KindName(w.Kind, w.WindowMinutes),
+                        LimitsText.KindName(w.Kind, w.WindowMinutes),
                         w.Reset ? "[grey]reset[/]" : w.UsedPercent is { } used ? Bar(used / 100) + " " + used.ToString("0.#", CultureInfo.InvariantCulture) + " %" : "?",
-                        Markup.Escape(Resets(w, report.Now)),
+                        Markup.Escape(LimitsText.Resets(w, report.Now)),
                         w.Sent.ToString("N0", CultureInfo.InvariantCulture) + (source.Source == "gateway" ? " calls" : " messages"));
                     first = false;
                 }
@@ -124,7 +117,7 @@ internal sealed class LimitsCommand : Command
                 Markup.Escape(s.Id),
                 Markup.Escape(s.Cwd ?? ""),
                 Markup.Escape(s.Model ?? ""),
-                s.LastActivity is { } at ? Markup.Escape(Ago(report.Now - at)) : "",
+                s.LastActivity is { } at ? Markup.Escape(LimitsText.Ago(report.Now - at)) : "",
                 context);
         }
 
@@ -139,27 +132,6 @@ internal sealed class LimitsCommand : Command
         var color = share >= 0.9 ? "red" : share >= 0.7 ? "yellow" : "green";
         return $"[{color}]{new string('█', filled)}[/][grey]{new string('░', 10 - filled)}[/]";
     }
-
-    private static string Resets(LimitWindowRow w, DateTimeOffset now)
-    {
-        if (w.ResetsAt is not { } at)
-        {
-            return "unknown";
-        }
-
-        var local = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.Local).ToString("ddd HH:mm", CultureInfo.InvariantCulture);
-        return w.Reset ? $"reset {Ago(now - at)} ({local})" : $"in {Span(at - now)} ({local})";
-    }
-
-    private static string Ago(TimeSpan span) => Span(span) + " ago";
-
-    private static string Span(TimeSpan span) => span switch
-    {
-        { TotalMinutes: < 1 } => "<1m",
-        { TotalHours: < 1 } => $"{(int)span.TotalMinutes}m",
-        { TotalDays: < 1 } => $"{(int)span.TotalHours}h {span.Minutes}m",
-        _ => $"{(int)span.TotalDays}d {span.Hours}h",
-    };
 
     internal static async Task WriteJsonAsync(Stream stream, LimitsReport report, CancellationToken cancellationToken)
     {

@@ -14,7 +14,9 @@ internal static class TollgateCli
         };
         var root = new RootCommand("Tollgate: a local gateway that forwards, meters and prices every OpenAI/Anthropic API call.");
         root.Options.Add(config);
+        new TuiLaunch(config).AddTo(root); // no command: the gateway with its terminal UI
         root.Subcommands.Add(new ServeCommand(config));
+        root.Subcommands.Add(new TuiCommand(config));
         root.Subcommands.Add(new UsageCommand(config));
         root.Subcommands.Add(new IngestCommand(config));
         root.Subcommands.Add(new LimitsCommand(config));

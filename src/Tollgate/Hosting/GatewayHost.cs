@@ -167,6 +167,11 @@ internal static class GatewayHost
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         logging.AddFilter("Yarp", LogLevel.Error); // the proxy logs its own one-line summary of forwarding errors
+        if (settings.LogFile is { } logFile)
+        {
+            logging.AddProvider(new FileLoggerProvider(logFile, settings.Time));
+        }
+
         if (settings.ConsoleLogging)
         {
             logging.AddSimpleConsole(o =>

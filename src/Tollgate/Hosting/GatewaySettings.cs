@@ -10,6 +10,9 @@ internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
     /// <summary>When false, logs go nowhere on the console (tests, or when a TUI owns the terminal).</summary>
     public bool ConsoleLogging { get; init; } = true;
 
+    /// <summary>A file every log entry is appended to as well (the terminal UI sends logs there; null: none).</summary>
+    public string? LogFile { get; init; }
+
     /// <summary>Where the vault key comes from; default: <c>TOLLGATE_MASTER_KEY</c> or <c>vault.key</c>, no prompt.</summary>
     public Core.Vault.VaultKeyOptions? Vault { get; init; }
 
