@@ -120,8 +120,8 @@ internal sealed partial class TuiState
             {
                 await foreach (var row in _source.WatchAsync(cancellationToken))
                 {
+                    Interlocked.Exchange(ref _totalsStale, 1); // before the row shows, so a tick that sees the row refreshes the totals
                     Usage.Add([row]);
-                    Interlocked.Exchange(ref _totalsStale, 1);
                     Changed();
                 }
             }
