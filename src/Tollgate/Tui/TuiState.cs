@@ -179,7 +179,7 @@ internal sealed partial class TuiState
         {
             // The background loop's edge: a gateway gone away (attached) or a busy database must not end the UI.
             LogRefreshFailed(e);
-            SetStatus($"Could not read from the {_source.Description}: {e.Message}");
+            SetStatus($"Cannot read the data ({e.Message}); retrying.");
         }
     }
 

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using Tollgate.Tests.Cli;
+using Tollgate.Tests.Proxy;
 
 namespace Tollgate.Tests.Tui;
 
@@ -29,11 +28,7 @@ public sealed class TuiCommandTests : IDisposable
     [Fact]
     public async Task Attach_NothingListening_SaysSoAndExits10()
     {
-        // A port that was free a moment ago: nothing answers there.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = FaultTests.ClosedPort();
 
         var (code, output) = await TollgateProcess.RunInTerminalAsync(_sandbox.Env(), "", "", "tui", "--attach", $"http://127.0.0.1:{port}");
 
