@@ -12,7 +12,7 @@ internal static class TollgateCli
             Description = "Config file (default $XDG_CONFIG_HOME/tollgate/tollgate.toml; env TOLLGATE_CONFIG)",
             Recursive = true,
         };
-        var root = new RootCommand("Tollgate: a local gateway that forwards, meters and prices every OpenAI/Anthropic API call.");
+        var root = new RootCommand("Tollgate: a local gateway that forwards, meters and prices every OpenAI/Anthropic API call. With no command: the gateway and its terminal UI (as 'tollgate tui').");
         root.Options.Add(config);
         new TuiLaunch(config).AddTo(root); // no command: the gateway with its terminal UI
         root.Subcommands.Add(new ServeCommand(config));

@@ -19,6 +19,9 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>How long one query may take; the live stream has none (it stays open).</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
     public string Description => $"attached to {http.BaseAddress}";
 
     /// <summary>Whether a Tollgate gateway answers at the client's base address (its health route says so).</summary>
@@ -40,13 +43,13 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
     public async Task<UsageFigures> TotalsAsync(DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var query = $"api/summary?start={Uri.EscapeDataString(Rfc3339(from))}&end={Uri.EscapeDataString(Rfc3339(until))}";
-        var summary = await http.GetFromJsonAsync<JsonElement>(query, Json, cancellationToken);
+        var summary = await GetAsync(query, cancellationToken);
         return summary.GetProperty("totals").Deserialize<UsageFigures>(Json) ?? UsageFigures.Zero;
     }
 
     public async Task<IReadOnlyList<RequestRow>> RecentAsync(int limit, CancellationToken cancellationToken)
     {
-        var page = await http.GetFromJsonAsync<JsonElement>($"api/events?limit={limit}", Json, cancellationToken);
+        var page = await GetAsync($"api/events?limit={limit}", cancellationToken);
         return page.GetProperty("events").EnumerateArray().Select(ReadEvent).ToList();
     }
 
@@ -77,7 +80,7 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
 
     public async Task<IReadOnlyList<AccountRow>> AccountsAsync(CancellationToken cancellationToken)
     {
-        var body = await http.GetFromJsonAsync<JsonElement>("api/accounts", Json, cancellationToken);
+        var body = await GetAsync("api/accounts", cancellationToken);
         return body.GetProperty("accounts").EnumerateArray().Select(a =>
         {
             var health = a.GetProperty("health");
@@ -98,7 +101,7 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
 
     public async Task<LimitsReport> LimitsAsync(CancellationToken cancellationToken)
     {
-        var body = await http.GetFromJsonAsync<JsonElement>("api/limits", Json, cancellationToken);
+        var body = await GetAsync("api/limits", cancellationToken);
         var sources = body.GetProperty("limits").EnumerateArray().Select(s => new LimitSourceRow(
             s.GetProperty("source").GetString()!,
             Text(s, "home"),
@@ -148,6 +151,13 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
             e.GetProperty("latencyMs").GetDouble(),
             usage,
             e.TryGetProperty("costUsd", out var cost) && cost.ValueKind == JsonValueKind.Number ? cost.GetDecimal() : null);
+    }
+
+    private async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(RequestTimeout);
+        return await http.GetFromJsonAsync<JsonElement>(path, Json, limit.Token);
     }
 
     private static string Rfc3339(DateTimeOffset t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture);

@@ -18,25 +18,45 @@ internal interface ITuiDialogs
     void ShowHelp(string text);
 }
 
-/// <summary>The dialogs, run modally on the application's loop.</summary>
-internal sealed class TerminalDialogs(IApplication app) : ITuiDialogs
+/// <summary>The dialogs, run modally on the application's loop; without shadows when there is no colour.</summary>
+internal sealed class TerminalDialogs(IApplication app, bool monochrome) : ITuiDialogs
 {
     public NewAccountFields? AskNewAccount()
     {
         using var dialog = new AddAccountDialog();
-        app.Run(dialog);
+        Run(dialog);
         return dialog.Fields;
     }
 
     // The last button is the default one (Enter): for a deletion that is No.
-    public bool Confirm(string title, string message) => MessageBox.Query(app, title, message, "_Yes", "_No") == 0;
+    public bool Confirm(string title, string message)
+    {
+        using var dialog = new TextDialog(title, message, "_Yes", "_No");
+        Run(dialog);
+        return dialog.Result == 0;
+    }
 
     public void ShowHelp(string text)
     {
-        // The message box centres each line; padded to one width, the columns stay aligned.
+        using var dialog = new TextDialog("Keys", text, "_Close");
+        Run(dialog);
+    }
+
+    private void Run(Dialog dialog) => app.Run(monochrome ? TuiColors.WithoutShadow(dialog) : dialog);
+}
+
+/// <summary>A message, left-aligned as written, and buttons.</summary>
+internal sealed class TextDialog : Dialog
+{
+    public TextDialog(string title, string text, params string[] buttons)
+    {
+        Title = title;
         var lines = text.Split('\n');
-        var width = lines.Max(l => l.Length);
-        MessageBox.Query(app, "Keys", string.Join('\n', lines.Select(l => l.PadRight(width))), false, "_Close");
+        Add(new View { Text = text, X = 1, Y = 1, Width = lines.Max(l => l.Length) + 1, Height = lines.Length + 1 });
+        foreach (var label in buttons)
+        {
+            AddButton(new Button { Text = label });
+        }
     }
 }
 

@@ -33,7 +33,13 @@ internal static class TuiRunner
     private static void RunLoop(TuiState state, CancellationToken stopping, CancellationToken changes)
     {
         using var app = Application.Create().Init();
-        using var window = new TuiWindow(app, state, new TerminalDialogs(app), changes);
+        var monochrome = TuiColors.Disabled(Core.Configuration.ProcessEnvironment.Snapshot());
+        if (monochrome)
+        {
+            TuiColors.UseMonochrome();
+        }
+
+        using var window = new TuiWindow(app, state, new TerminalDialogs(app, monochrome), changes);
         app.AddTimeout(RedrawInterval, () =>
         {
             window.Refresh();

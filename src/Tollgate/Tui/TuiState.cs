@@ -9,6 +9,9 @@ namespace Tollgate.Tui;
 internal sealed partial class TuiState
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a message stays in the status bar before the key hints come back.</summary>
+    private static readonly TimeSpan StatusShown = TimeSpan.FromSeconds(10);
     private readonly ITuiDataSource _source;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -16,7 +19,7 @@ internal sealed partial class TuiState
     private readonly List<Task> _pending = [];
     private long _version;
     private int _totalsStale;
-    private string _status = "";
+    private (string Text, DateTimeOffset At) _status = ("", DateTimeOffset.MinValue);
 
     public TuiState(ITuiDataSource source, IAccountEditor editor, TimeProvider time, TimeZoneInfo zone, ILogger logger)
     {
@@ -39,12 +42,25 @@ internal sealed partial class TuiState
     /// <summary>Moves whenever something shown changed.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>The last message for the status bar (an account change's answer, a lost connection).</summary>
-    public string Status => Volatile.Read(ref _status);
+    /// <summary>The last message for the status bar (an account change's answer, a lost connection) for 10 s; then empty.</summary>
+    public string Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _time.GetUtcNow() - _status.At < StatusShown ? _status.Text : "";
+            }
+        }
+    }
 
     public void SetStatus(string status)
     {
-        Volatile.Write(ref _status, status);
+        lock (_gate)
+        {
+            _status = (status, _time.GetUtcNow());
+        }
+
         Changed();
     }
 
@@ -104,8 +120,8 @@ internal sealed partial class TuiState
             {
                 await foreach (var row in _source.WatchAsync(cancellationToken))
                 {
+                    Interlocked.Exchange(ref _totalsStale, 1); // before the row shows, so a tick that sees the row refreshes the totals
                     Usage.Add([row]);
-                    Interlocked.Exchange(ref _totalsStale, 1);
                     Changed();
                 }
             }
@@ -163,7 +179,7 @@ internal sealed partial class TuiState
         {
             // The background loop's edge: a gateway gone away (attached) or a busy database must not end the UI.
             LogRefreshFailed(e);
-            SetStatus($"Could not read from the {_source.Description}: {e.Message}");
+            SetStatus($"Cannot read the data ({e.Message}); retrying.");
         }
     }
 

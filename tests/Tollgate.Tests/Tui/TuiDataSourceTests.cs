@@ -86,6 +86,20 @@ public sealed class TuiDataSourceTests
         Assert.Equal(WindowKind.FiveHour, actual.Windows[0].Kind);
     }
 
+    [Fact]
+    public async Task ApiSource_GatewayGone_StatusBarSaysSoAndTheUiKeepsRunning()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Proxy.FaultTests.ClosedPort()}/") };
+        var state = new TuiState(new ApiDataSource(http, new FakeTimeProvider(Now)), new FakeAccountEditor(), new FakeTimeProvider(Now), TimeZoneInfo.Utc, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.False(await ApiDataSource.ProbeAsync(http, Ct));
+        await state.LoadAsync(Ct);
+
+        Assert.StartsWith("Cannot read the data (Connection refused", state.Status, StringComparison.Ordinal);
+        Assert.Empty(state.Usage.Requests);
+        Assert.Equal("Loading…", Assert.Single(state.Limits.WindowLines()));
+    }
+
     private static UsageRecord Call(DateTimeOffset at, TokenUsage? usage, decimal? cost, string model, CallOutcome outcome = CallOutcome.Success, int status = 200) => new()
     {
         Id = Guid.CreateVersion7(at),

@@ -11,7 +11,7 @@ namespace Tollgate.Tests.Tui;
 /// <summary>
 /// What a person sees: the real <c>tollgate</c> (no arguments) in an 80×24 tmux pane with a fake
 /// upstream on loopback; a call through the gateway appears as a row, <c>q</c> quits, and the call
-/// is in the store. Needs tmux: skipped without it unless <c>TOLLGATE_REQUIRE_TMUX=1</c> (CI sets it).
+/// is in the store; with <c>NO_COLOR</c> nothing is coloured. Needs tmux: skipped without it unless <c>TOLLGATE_REQUIRE_TMUX=1</c> (CI sets it).
 /// </summary>
 public sealed partial class TuiEndToEndTests : IDisposable
 {
@@ -61,6 +61,13 @@ public sealed partial class TuiEndToEndTests : IDisposable
         Assert.Matches(@"\d\d:\d\d:\d\d gpt-5\.1-codex +— +200 +\d+ms +1,500 +\$0\.0034", row);
         Assert.Matches(@"Today +1 +200 +1,000 +180 +120 +1,500 +\$0\.0034", screen);
         Assert.DoesNotContain("info:", screen, StringComparison.Ordinal); // logs go to the file, never over the UI
+
+        // NO_COLOR: the add dialog, the most coloured thing on screen, has no colour code, only reverse and underline.
+        Assert.Equal(0, await WaitAsync(RunTmux("send-keys", "-t", "tui", "a")));
+        await ScreenAsync(s => s.Contains("Add account", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.DoesNotMatch(@"\e\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38|48)[;m]", await CaptureAsync(escapes: true));
+        Assert.Equal(0, await WaitAsync(RunTmux("send-keys", "-t", "tui", "Escape")));
+        await ScreenAsync(s => !s.Contains("Add account", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
 
         Assert.Equal(0, await WaitAsync(RunTmux("send-keys", "-t", "tui", "q")));
         for (var i = 0; i < 600 && !File.Exists(exitFile); i++)
@@ -131,9 +138,10 @@ public sealed partial class TuiEndToEndTests : IDisposable
         }
     }
 
-    private async Task<string> CaptureAsync()
+    /// <param name="escapes">With the colour and style codes (<c>capture-pane -e</c>).</param>
+    private async Task<string> CaptureAsync(bool escapes = false)
     {
-        using var capture = RunTmux("capture-pane", "-p", "-t", "tui");
+        using var capture = escapes ? RunTmux("capture-pane", "-e", "-p", "-t", "tui") : RunTmux("capture-pane", "-p", "-t", "tui");
         var text = await capture.StandardOutput.ReadToEndAsync(Ct);
         await capture.WaitForExitAsync(Ct);
         return text;

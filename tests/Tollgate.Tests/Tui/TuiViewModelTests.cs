@@ -98,6 +98,22 @@ public sealed class TuiViewModelTests
     }
 
     [Fact]
+    public void Status_AMessage_ShowsForTenSecondsThenTheHintsComeBack()
+    {
+        var time = new FakeTimeProvider(Now);
+        var state = new TuiState(new FakeTuiDataSource(), new FakeAccountEditor(), time, TimeZoneInfo.Utc, NullLogger.Instance);
+        var before = state.Version;
+
+        state.SetStatus("Account 'main' disabled.");
+        time.Advance(TimeSpan.FromSeconds(9));
+
+        Assert.Equal("Account 'main' disabled.", state.Status);
+        Assert.True(state.Version > before);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("", state.Status);
+    }
+
+    [Fact]
     public void Usage_LiveRowsMergedTwice_AreShownOnceNewestFirstAndCapped()
     {
         var model = new UsageScreenModel(new FakeTuiDataSource(), new FakeTimeProvider(Now), TimeZoneInfo.Utc);
