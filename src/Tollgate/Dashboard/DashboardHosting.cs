@@ -15,6 +15,9 @@ namespace Tollgate.Dashboard;
 /// </summary>
 internal static class DashboardHosting
 {
+    /// <summary>The tab icon: a gate in the primary colour.</summary>
+    public const string Icon = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3b5bdb"/><path d="M8 24V12m16 12V12M6 12h20M8 17h16" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>""";
+
     /// <summary>Marks the endpoints the dashboard adds, so the guard knows which are its own.</summary>
     private sealed class DashboardEndpoint;
 
@@ -39,6 +42,9 @@ internal static class DashboardHosting
         app.Use(GuardAsync);
         app.UseAntiforgery();
         app.MapStaticAssets().Add(MarkAsDashboard);
+        // Browsers ask for /favicon.ico on their own; forwarded, it would reach the upstream
+        // and be recorded as a call.
+        app.MapGet("/favicon.ico", () => Results.Text(Icon, "image/svg+xml")).Add(MarkAsDashboard);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().Add(endpoint =>
         {
             MarkAsDashboard(endpoint);

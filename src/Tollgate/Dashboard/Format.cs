@@ -10,6 +10,9 @@ internal static class Format
     /// <summary>Every digit, grouped: 12,345,678.</summary>
     public static string Tokens(long value) => value.ToString("N0", Invariant);
 
+    /// <summary>A count and its noun, plural when it is not one: "1 call", "1,204 calls".</summary>
+    public static string Count(long value, string noun) => Tokens(value) + " " + noun + (value == 1 ? "" : "s");
+
     /// <summary>Short for axes and chips: 950, 12.3K, 4.5M, 1.2B.</summary>
     public static string Compact(double value) => Math.Abs(value) switch
     {

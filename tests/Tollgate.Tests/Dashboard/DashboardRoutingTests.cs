@@ -13,7 +13,7 @@ namespace Tollgate.Tests.Dashboard;
 public sealed class DashboardRoutingTests
 {
     /// <summary>The dashboard's pages besides the overview.</summary>
-    private static readonly string[] Pages = [];
+    private static readonly string[] Pages = ["/requests"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -41,7 +41,7 @@ public sealed class DashboardRoutingTests
             Assert.Contains("blazor.web.js", await http.GetStringAsync(page, Ct), StringComparison.Ordinal);
         }
 
-        foreach (var asset in new[] { "/_framework/blazor.web.js", "/_content/MudBlazor/MudBlazor.min.css", "/_content/MudBlazor/MudBlazor.min.js" })
+        foreach (var asset in new[] { "/favicon.ico", "/_framework/blazor.web.js", "/_content/MudBlazor/MudBlazor.min.css", "/_content/MudBlazor/MudBlazor.min.js" })
         {
             using var response = await http.GetAsync(asset, Ct);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{asset}: {(int)response.StatusCode}");
