@@ -24,7 +24,7 @@ internal static class DashboardHosting
     public static void AddTollgateDashboard(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         // Circuits and antiforgery tokens live as long as the process: keys in memory write
         // nothing under the home folder, and a restart only makes an open tab reconnect.
         services.AddDataProtection();

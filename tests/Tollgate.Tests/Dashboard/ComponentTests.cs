@@ -95,4 +95,26 @@ public sealed class ComponentTests : IDisposable
         Assert.Equal([600, 300, 100, 380, 120], rows.Select(r => r.Tokens));
         Assert.Equal(figures.TotalTokens, rows.Sum(r => r.Tokens));
     }
+
+    [Theory]
+    [InlineData(5.0, null, 100L, 1000L, 10.0)] // tokens decide: 10 %
+    [InlineData(9.0, 10.0, 100L, null, 90.0)] // dollars decide: 90 %
+    [InlineData(12.0, 10.0, 0L, null, 100.0)] // past the limit: a full bar
+    public void UsageBar_TheLargerShareOfItsLimitsFillsTheBar(double used, double? limit, long tokens, long? tokenLimit, double expected)
+    {
+        var bar = _context.Render<UsageBar>(p => p.Add(c => c.Label, "Today").Add(c => c.Used, (decimal)used).Add(c => c.Limit, (decimal?)limit).Add(c => c.Tokens, tokens).Add(c => c.TokenLimit, tokenLimit));
+
+        Assert.Equal(expected, Math.Min(bar.Instance.Share!.Value, 1) * 100, 6);
+        Assert.Single(bar.FindAll(".mud-progress-linear"));
+    }
+
+    [Fact]
+    public void UsageBar_WithoutLimits_ShowsOnlyTheFigures()
+    {
+        var bar = _context.Render<UsageBar>(p => p.Add(c => c.Label, "Today").Add(c => c.Used, 1.5m).Add(c => c.Tokens, 12_345));
+
+        Assert.Null(bar.Instance.Share);
+        Assert.Empty(bar.FindAll(".mud-progress-linear"));
+        Assert.Contains("$1.50 · 12.3K tokens", bar.Markup, StringComparison.Ordinal);
+    }
 }
