@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using Tollgate.Hosting;
 using static Microsoft.Playwright.Assertions;
 
@@ -16,9 +15,9 @@ public sealed class AccountsPageTests(DashboardSite site) : IClassFixture<Dashbo
         await Expect(page.GetByTestId("no-accounts")).ToBeVisibleAsync();
 
         await page.GetByTestId("add-account").ClickAsync();
-        await Field(page, "account-name").FillAsync("team");
-        await Field(page, "account-url").FillAsync(site.Upstream.BaseUrl + "/v1");
-        await Field(page, "account-secret").FillAsync(Secret);
+        await DashboardSite.Field(page, "account-name").FillAsync("team");
+        await DashboardSite.Field(page, "account-url").FillAsync(site.Upstream.BaseUrl + "/v1");
+        await DashboardSite.Field(page, "account-secret").FillAsync(Secret);
         await page.GetByTestId("account-save").ClickAsync();
 
         var card = page.Locator("[data-testid=account][data-name=team]");
@@ -39,6 +38,4 @@ public sealed class AccountsPageTests(DashboardSite site) : IClassFixture<Dashbo
         await Expect(page.GetByTestId("no-accounts")).ToBeVisibleAsync();
         Assert.Empty(await runtime.Accounts.Store.ListAsync(TestContext.Current.CancellationToken));
     }
-
-    private static ILocator Field(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input");
 }

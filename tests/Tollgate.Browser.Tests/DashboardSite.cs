@@ -22,6 +22,9 @@ public sealed class DashboardSite : IAsyncLifetime
     /// <summary>The generated records, priced as the gateway prices them.</summary>
     public IReadOnlyList<UsageRecord> Records { get; private set; } = [];
 
+    /// <summary>The generated Codex home the gateway ingested (its default home, ~/.codex).</summary>
+    public GeneratedHome Home { get; private set; } = null!;
+
     /// <summary>Where screenshots go: screenshots/ in the test output folder.</summary>
     public static string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -47,6 +50,11 @@ public sealed class DashboardSite : IAsyncLifetime
         {
             await Gateway.Store.AppendAsync(batch, CancellationToken.None);
         }
+
+        // A Codex home whose calls are long past: the pages that read Codex logs have sessions and
+        // limits to show, and the ranges the other tests check hold only the generated records.
+        Home = CodexHomeGenerator.Generate(Path.Combine(Gateway.DataDir, ".codex"), new CodexHomeOptions { Threads = 12, Start = new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), Days = 20 });
+        await ((Hosting.CodexLogService)Gateway.Services.GetService(typeof(Hosting.CodexLogService))!).RunNowAsync(CancellationToken.None);
 
         Directory.CreateDirectory(ScreenshotDir);
         _playwright = await Playwright.CreateAsync();
@@ -77,6 +85,9 @@ public sealed class DashboardSite : IAsyncLifetime
 
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
+
+    /// <summary>An input by its test id, whether the id sits on the input or on the component around it.</summary>
+    public static ILocator Field(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input");
 
     /// <summary>The records in [from, until).</summary>
     public IEnumerable<UsageRecord> Between(DateTimeOffset? from, DateTimeOffset? until) =>

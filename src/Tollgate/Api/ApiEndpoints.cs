@@ -171,7 +171,7 @@ internal static class ApiEndpoints
             var limit = ApiQuery.Int(request, "limit", 100, 1, 10_000);
             var sessions = await store.ReadCodexSessionsAsync(active ? time.GetUtcNow() - ActiveWithin : null, ct);
             var shown = sessions
-                .Where(s => search is null || Matches(s, search))
+                .Where(s => s.Matches(search))
                 .OrderByDescending(s => s.LastActivity)
                 .Take(limit)
                 .Select(s => new
@@ -356,7 +356,4 @@ internal static class ApiEndpoints
             throw new QueryParameterException("body", $"the body is not valid JSON: {e.Message}");
         }
     }
-
-    private static bool Matches(CodexSession s, string search) =>
-        new[] { s.Id, s.Cwd, s.FirstPrompt, s.Model }.Any(v => v?.Contains(search, StringComparison.OrdinalIgnoreCase) == true);
 }

@@ -117,4 +117,26 @@ public sealed class ComponentTests : IDisposable
         Assert.Empty(bar.FindAll(".mud-progress-linear"));
         Assert.Contains("$1.50 · 12.3K tokens", bar.Markup, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0.5, "50 %", MudBlazor.Color.Success)]
+    [InlineData(0.75, "75 %", MudBlazor.Color.Warning)]
+    [InlineData(0.95, "95 %", MudBlazor.Color.Error)]
+    public void ContextBar_PressureColoursAndPercent(double use, string text, MudBlazor.Color color)
+    {
+        var bar = _context.Render<ContextBar>(p => p.Add(c => c.Use, use).Add(c => c.Window, 200_000L).Add(c => c.Used, (long)(use * 200_000)));
+
+        Assert.Contains(text, bar.Find(".tg-context-text").TextContent, StringComparison.Ordinal);
+        Assert.Equal(color, ContextBar.ColorOf(use));
+        Assert.Contains("of 200,000 tokens", bar.Find("[data-testid=context-bar]").GetAttribute("title"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ContextBar_Unknown_SaysSo()
+    {
+        var bar = _context.Render<ContextBar>();
+
+        Assert.Empty(bar.FindAll(".mud-progress-linear"));
+        Assert.Contains("context unknown", bar.Markup, StringComparison.Ordinal);
+    }
 }
