@@ -13,7 +13,7 @@ namespace Tollgate.Tests.Dashboard;
 public sealed class DashboardRoutingTests
 {
     /// <summary>The dashboard's pages besides the overview.</summary>
-    private static readonly string[] Pages = ["/requests", "/pricing", "/accounts", "/sessions", "/limits"];
+    private static readonly string[] Pages = ["/requests", "/pricing", "/accounts", "/sessions", "/limits", "/settings"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
