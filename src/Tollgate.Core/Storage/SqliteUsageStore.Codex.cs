@@ -312,6 +312,11 @@ public sealed record CodexSession(
 {
     /// <summary>How full the context window was at the last call (0–1), when both are known.</summary>
     public double? ContextUse => CodexLogs.RolloutSummary.Use(ContextWindow, LastInputTokens);
+
+    /// <summary>True when the id, folder, first prompt or model contains the text (case ignored); everything matches no text.</summary>
+    public bool Matches(string? search) =>
+        string.IsNullOrWhiteSpace(search)
+        || new[] { Id, Cwd, FirstPrompt, Model }.Any(v => v?.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase) == true);
 }
 
 /// <summary>The latest usage limits one source saw: a Codex home's logs (<see cref="Home"/> set) or the gateway.</summary>

@@ -171,7 +171,7 @@ internal static class ApiEndpoints
             var limit = ApiQuery.Int(request, "limit", 100, 1, 10_000);
             var sessions = await store.ReadCodexSessionsAsync(active ? time.GetUtcNow() - ActiveWithin : null, ct);
             var shown = sessions
-                .Where(s => search is null || Matches(s, search))
+                .Where(s => s.Matches(search))
                 .OrderByDescending(s => s.LastActivity)
                 .Take(limit)
                 .Select(s => new
@@ -227,15 +227,10 @@ internal static class ApiEndpoints
             var wanted = new List<string>();
             foreach (var item in list.EnumerateArray())
             {
-                if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 and <= 4096 } text || text.Any(char.IsControl) || !Path.IsPathFullyQualified(text))
+                var (dir, error) = CodexHomeSettings.Check(item.ValueKind == JsonValueKind.String ? item.GetString() : item.ToString());
+                if (dir is null)
                 {
-                    return ApiProblems.BadParameter("codexHomes", $"{item} is not an absolute path");
-                }
-
-                var dir = CodexHomes.Normalize(text);
-                if (!Directory.Exists(dir))
-                {
-                    return ApiProblems.BadParameter("codexHomes", $"{dir} does not exist");
+                    return ApiProblems.BadParameter("codexHomes", error!);
                 }
 
                 wanted.Add(dir);
@@ -293,22 +288,9 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> SettingsAsync(SqliteDatabase database, AppPaths paths, TollgateConfig config, SqliteUsageStore store, AccountRuntime accounts, TimeProvider time, CancellationToken ct)
     {
-        var homes = new CodexHomes(database, time);
-        var added = await homes.ListAddedAsync(ct);
-        var (resolved, named) = await homes.ResolveAsync(paths, config, ct);
-        var stats = await store.ReadHomeStatsAsync(ct);
         return Results.Json(new
         {
-            codexHomes = resolved.Select(h => new
-            {
-                path = h,
-                origin = added.Contains(h) ? "added" : named ? "config" : "default",
-                exists = Directory.Exists(h),
-                files = stats.GetValueOrDefault(h)?.Files ?? 0,
-                malformedLines = stats.GetValueOrDefault(h)?.MalformedLines ?? 0,
-                oversizedLines = stats.GetValueOrDefault(h)?.OversizedLines ?? 0,
-                lastIngestion = stats.GetValueOrDefault(h)?.LastRead,
-            }),
+            codexHomes = await CodexHomeSettings.ListAsync(database, paths, config, store, time, ct),
             paths = new
             {
                 config = paths.ConfigFile,
@@ -356,7 +338,4 @@ internal static class ApiEndpoints
             throw new QueryParameterException("body", $"the body is not valid JSON: {e.Message}");
         }
     }
-
-    private static bool Matches(CodexSession s, string search) =>
-        new[] { s.Id, s.Cwd, s.FirstPrompt, s.Model }.Any(v => v?.Contains(search, StringComparison.OrdinalIgnoreCase) == true);
 }

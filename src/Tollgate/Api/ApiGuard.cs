@@ -64,7 +64,7 @@ internal static class ApiGuard
             || (IPAddress.TryParse(name, out var address) && (IPAddress.IsLoopback(address) || address.Equals(localAddress)));
     }
 
-    private static bool IsOwnOrigin(string origin, HostString host) =>
+    public static bool IsOwnOrigin(string origin, HostString host) =>
         Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
         && string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase);
 }

@@ -50,7 +50,7 @@ internal static class GatewayLaunch
         }
 
         GatewayHost.PrepareProcess(overridden);
-        var settings = new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true };
+        var settings = new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true, Dashboard = true };
         settings = adjust?.Invoke(settings) ?? settings;
         var (app, error) = GatewayHost.Build(settings);
         if (app is null)

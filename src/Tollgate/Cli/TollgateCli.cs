@@ -21,6 +21,7 @@ internal static class TollgateCli
         root.Subcommands.Add(new IngestCommand(config));
         root.Subcommands.Add(new LimitsCommand(config));
         root.Subcommands.Add(new SessionsCommand(config));
+        root.Subcommands.Add(new DashboardCommand(config));
         if (!OperatingSystem.IsWindows())
         {
             root.Subcommands.Add(new CodexCommand(config));

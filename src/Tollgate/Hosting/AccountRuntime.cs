@@ -64,9 +64,16 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
         _logger = logger;
         _nonLoopback = !IPAddress.IsLoopback(listenAddress);
         Router = new AccountRouter(time, routing, logger: logger);
+        Accounts = new AccountService(database, _vault, time);
     }
 
     public AccountRouter Router { get; }
+
+    /// <summary>The stored accounts and their vaulted keys, as the CLI's account commands edit them (the dashboard edits through it too).</summary>
+    public AccountService Accounts { get; }
+
+    /// <summary>Applies stored account changes now rather than at the next poll (after an edit from the dashboard).</summary>
+    public Task ReloadNowAsync(CancellationToken cancellationToken) => ReloadAsync(initial: false, cancellationToken);
 
     /// <summary>True when clients must present a client key: accounts exist, or the gateway listens beyond loopback.</summary>
     public bool RequireClientKeys => Router.HasAccounts || _nonLoopback;

@@ -7,6 +7,7 @@ using Tollgate.Core.Storage;
 using Tollgate.Api;
 using Tollgate.Core.Usage;
 using Tollgate.Core.Usage.Queries;
+using Tollgate.Dashboard;
 using Tollgate.Proxy;
 
 namespace Tollgate.Hosting;
@@ -107,6 +108,13 @@ internal static class GatewayHost
         }
 
         services.AddSingleton<GatewayProxy>();
+        if (settings.Dashboard)
+        {
+            // Blazor's scripts and MudBlazor's files are static web assets: outside a published
+            // folder they are found through the build's manifest, which only Development reads unasked.
+            builder.WebHost.UseStaticWebAssets();
+            services.AddTollgateDashboard();
+        }
 
         var app = builder.Build();
         app.UseWebSockets();
@@ -134,12 +142,19 @@ internal static class GatewayHost
                 resetsAt = r.Reading?.ResetsAt,
             })));
         app.MapTollgateApi();
+        if (settings.Dashboard)
+        {
+            app.MapTollgateDashboard();
+        }
+
         var proxy = app.Services.GetRequiredService<GatewayProxy>();
         var bodies = app.Services.GetService<BodyLog>();
         app.Use(async (context, next) =>
         {
-            // Tollgate's own endpoints win; everything else is forwarded, unknown paths included.
-            if (context.GetEndpoint() is not null)
+            // Tollgate's own endpoints win; everything else is forwarded, unknown paths included,
+            // and so is a method a dashboard page or asset does not take (POST /: not the page's).
+            if (context.GetEndpoint() is { } endpoint
+                && !(DashboardHosting.IsMethodMismatch(endpoint) && !context.Request.Path.StartsWithSegments("/_tollgate")))
             {
                 await next(context);
                 return;

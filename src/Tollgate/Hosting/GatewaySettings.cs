@@ -19,6 +19,9 @@ internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
     /// <summary>Re-read accounts and pool settings from the config file when it changes (serve does; tests mostly do not).</summary>
     public bool WatchConfig { get; init; }
 
+    /// <summary>Serve the web dashboard at <c>/</c> (serve and dashboard do; most tests need not pay its start-up).</summary>
+    public bool Dashboard { get; init; }
+
     /// <summary>Routing and health settings; default: the config's <c>[routing]</c> and <c>[pools]</c>.</summary>
     public Core.Routing.RoutingOptions? Routing { get; init; }
 }
