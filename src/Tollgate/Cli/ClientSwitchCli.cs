@@ -54,11 +54,15 @@ internal static class ClientSwitchCli
         }
     }
 
-    /// <summary>Warns on stderr when no Tollgate gateway answers at <paramref name="gateway"/> (its health endpoint, within a second).</summary>
+    /// <summary>
+    /// Warns on stderr when no Tollgate gateway answers at <paramref name="gateway"/> (its health
+    /// endpoint). Nothing listening is known at once (the connection is refused); the 5 s are for
+    /// a gateway that is there but busy, which must not be reported missing.
+    /// </summary>
     /// <param name="shown">The URL as the client was given it.</param>
     public static async Task WarnIfNoGatewayAsync(string gateway, string shown, string client, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
             using var response = await http.GetAsync(gateway + "/_tollgate/health", cancellationToken);
