@@ -310,5 +310,18 @@ internal static class Migrations
             summary_json TEXT NOT NULL
         ) WITHOUT ROWID;
         """,
+        """
+        -- Levels 2 and 3 of usage_rollups: whole UTC hours and 15-minute slots by source alone, for time series.
+        INSERT INTO usage_rollups
+        SELECT 2, unit, source, '', '', '', SUM(requests), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+            SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_pusd), SUM(unpriced_requests), SUM(unknown_usage_requests)
+        FROM usage_rollups WHERE level = 0
+        GROUP BY unit, source;
+        INSERT INTO usage_rollups
+        SELECT 3, bucket, source, '', '', '', SUM(requests), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+            SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_pusd), SUM(unpriced_requests), SUM(unknown_usage_requests)
+        FROM usage_buckets
+        GROUP BY bucket, source;
+        """,
     ];
 }

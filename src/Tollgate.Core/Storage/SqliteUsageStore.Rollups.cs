@@ -15,8 +15,13 @@ public sealed partial class SqliteUsageStore
     private const long HourMs = 3_600_000;
     private const long DayMs = 86_400_000;
 
-    /// <summary>The rollup levels: whole UTC hours (0) and whole UTC days (1).</summary>
-    private static readonly (int Level, long UnitMs)[] RollupLevels = [(0, HourMs), (1, DayMs)];
+    /// <summary>
+    /// The rollup levels: whole UTC hours (0) and whole UTC days (1) by source, model, account
+    /// and effort; whole UTC hours (2) and 15-minute slots (3) by source alone, for time series:
+    /// a year of level 0 is hundreds of thousands of rows, of level 2 under twenty thousand, and
+    /// level 3 serves the zones whose offsets are not whole hours.
+    /// </summary>
+    private static readonly (int Level, long UnitMs, bool SourceOnly)[] RollupLevels = [(0, HourMs, false), (1, DayMs, false), (2, HourMs, true), (3, BucketMs, true)];
 
     /// <summary>Where an open end of a range stops: 9999-12-31, a whole UTC day.</summary>
     private static readonly long EndOfTimeMs = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -29,8 +34,12 @@ public sealed partial class SqliteUsageStore
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT source, model, account, effort, {SumSelect} FROM (
-                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups
-                WHERE (level = 0 AND ((unit >= $h1 AND unit < $h2) OR (unit >= $h3 AND unit < $h4))) OR (level = 1 AND unit >= $d1 AND unit < $d2)
+                -- One range per SELECT: an OR of ranges would make SQLite scan every hour of the level.
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 0 AND unit >= $h1 AND unit < $h2
+                UNION ALL
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 0 AND unit >= $h3 AND unit < $h4
+                UNION ALL
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 1 AND unit >= $d1 AND unit < $d2
                 UNION ALL
                 SELECT source, COALESCE(model, ''), COALESCE(account, ''), COALESCE(reasoning_effort, ''), {RecordSums}
                 FROM usage_records WHERE duplicate_of IS NULL AND ((time_ms >= $r1 AND time_ms < $r2) OR (time_ms >= $r3 AND time_ms < $r4))
@@ -82,12 +91,12 @@ public sealed partial class SqliteUsageStore
         var slotOffsets = OffsetSpans(zone, fromMs / BucketMs, (untilMs / BucketMs) + 1);
         var wholeHours = slotOffsets.Select((o, i) => o.OffsetSlots % 4 == 0 && (i == 0 || o.StartSlot % 4 == 0)).All(ok => ok);
         var unitMs = wholeHours ? HourMs : BucketMs;
-        var (table, column, level) = wholeHours ? ("usage_rollups", "unit", " AND level = 0") : ("usage_buckets", "bucket", "");
+        var level = wholeHours ? 2 : 3;
         var perUnit = unitMs / BucketMs;
         var offsets = slotOffsets.Select((o, i) => (StartUnit: i == 0 ? long.MinValue : o.StartSlot / perUnit, OffsetUnits: o.OffsetSlots / perUnit)).ToList();
-        var localUnit = column + " + " + (offsets.Count == 1
+        var localUnit = "unit + " + (offsets.Count == 1
             ? offsets[0].OffsetUnits.ToString(CultureInfo.InvariantCulture)
-            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN {column} < {o.StartUnit} THEN {offsets[i].OffsetUnits} ")) + $"ELSE {offsets[^1].OffsetUnits} END");
+            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN unit < {o.StartUnit} THEN {offsets[i].OffsetUnits} ")) + $"ELSE {offsets[^1].OffsetUnits} END");
         var divisor = (hourly ? HourMs : DayMs) / unitMs;
 
         var firstUnit = CeilDiv(fromMs, unitMs);
@@ -97,8 +106,8 @@ public sealed partial class SqliteUsageStore
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = $"""
-                SELECT ({localUnit}) / {divisor}, {SumSelect} FROM {table}
-                WHERE {column} >= $first AND {column} < $last{level}{(source is null ? "" : " AND source = $source")}
+                SELECT ({localUnit}) / {divisor}, {SumSelect} FROM usage_rollups
+                WHERE level = {level} AND unit >= $first AND unit < $last{(source is null ? "" : " AND source = $source")}
                 GROUP BY 1 HAVING SUM(requests) > 0
                 """;
             command.Parameters.AddWithValue("$first", firstUnit);

@@ -49,9 +49,9 @@ public sealed partial class SqliteUsageStore
                 Level: level.Level,
                 Unit: Math.DivRem(r.Time.ToUnixTimeMilliseconds(), level.UnitMs).Quotient,
                 r.Source,
-                Model: r.Model ?? "",
-                Account: r.Account ?? "",
-                Effort: r.ReasoningEffort ?? "")))
+                Model: level.SourceOnly ? "" : r.Model ?? "",
+                Account: level.SourceOnly ? "" : r.Account ?? "",
+                Effort: level.SourceOnly ? "" : r.ReasoningEffort ?? "")))
             .Select(g => Sum(g, sign) with { Level = g.Key.Level, Bucket = g.Key.Unit, Source = g.Key.Source, Model = g.Key.Model, Account = g.Key.Account, Effort = g.Key.Effort })
             .ToList();
         Upsert(connection, UpsertRollupSql, rollups, (insert, d) => insert.Add(d.Level).Add(d.Bucket).Add(d.Source).Add(d.Model).Add(d.Account).Add(d.Effort));

@@ -45,4 +45,36 @@ public sealed class MigrationTests : IDisposable
         Assert.Empty(await store.ReadCodexFileStampsAsync(Ct)); // the logs will be read again, with sessions and messages
         Assert.Equal("gateway", Assert.Single(await store.ReadSessionSummariesAsync(null, null, null, Ct)).Source);
     }
+
+    [Fact]
+    public async Task TheSeriesRollups_AreBuiltFromAStoreWrittenBeforeThem()
+    {
+        // A store at step 9 (hour and day rollups, 15-minute buckets) gets hour and 15-minute series rows by source.
+        var path = Path.Combine(_dir.FullName, "old.db");
+        var store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+        var start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
+        var generator = new Tollgate.Testing.UsageRecordGenerator { Count = 400, Days = 3, End = start.AddDays(3) };
+        await store.AppendAsync(generator.Generate().ToList(), Ct);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var before = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, zone, hourly: true, Ct);
+        var utcBefore = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, TimeZoneInfo.Utc, hourly: false, Ct);
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; PRAGMA user_version = 9;";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        SqliteConnection.ClearAllPools();
+        store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+
+        var after = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, zone, hourly: true, Ct);
+        var utcAfter = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, TimeZoneInfo.Utc, hourly: false, Ct);
+        Assert.Equal(400, before.Sum(p => p.Totals.Requests));
+        Assert.Equal(before, after);
+        Assert.Equal(utcBefore, utcAfter);
+    }
 }
