@@ -322,6 +322,13 @@ internal static class Migrations
             SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_pusd), SUM(unpriced_requests), SUM(unknown_usage_requests)
         FROM usage_buckets
         GROUP BY bucket, source;
+        -- Level 4: UTC calendar months (months since January 1970), for long ranges.
+        INSERT INTO usage_rollups
+        SELECT 4, (CAST(strftime('%Y', unit * 86400, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', unit * 86400, 'unixepoch') AS INTEGER) - 1,
+            source, model, account, effort, SUM(requests), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+            SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_pusd), SUM(unpriced_requests), SUM(unknown_usage_requests)
+        FROM usage_rollups WHERE level = 1
+        GROUP BY 2, source, model, account, effort;
         """,
     ];
 }

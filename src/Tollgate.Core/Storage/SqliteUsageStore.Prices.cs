@@ -161,11 +161,12 @@ public sealed partial class SqliteUsageStore
             DELETE FROM usage_rollups;
             INSERT INTO usage_rollups (level, unit, source, model, account, effort, {SumColumns})
             SELECT level, unit, source, model, account, effort, {SumSelect} FROM (
-                SELECT level.n AS level, time_ms / level.ms AS unit, source,
+                SELECT level.n AS level,
+                    CASE WHEN level.n = 4 THEN {MonthSql} ELSE time_ms / level.ms END AS unit, source,
                     CASE WHEN level.n >= 2 THEN '' ELSE COALESCE(model, '') END AS model,
                     CASE WHEN level.n >= 2 THEN '' ELSE COALESCE(account, '') END AS account,
                     CASE WHEN level.n >= 2 THEN '' ELSE COALESCE(reasoning_effort, '') END AS effort, {RecordSums}
-                FROM usage_records, (SELECT 0 AS n, {HourMs} AS ms UNION ALL SELECT 1, {DayMs} UNION ALL SELECT 2, {HourMs} UNION ALL SELECT 3, {BucketMs}) AS level
+                FROM usage_records, (SELECT 0 AS n, {HourMs} AS ms UNION ALL SELECT 1, {DayMs} UNION ALL SELECT 2, {HourMs} UNION ALL SELECT 3, {BucketMs} UNION ALL SELECT 4, 0) AS level
                 WHERE duplicate_of IS NULL)
             GROUP BY level, unit, source, model, account, effort;
             """;

@@ -16,12 +16,35 @@ public sealed partial class SqliteUsageStore
     private const long DayMs = 86_400_000;
 
     /// <summary>
-    /// The rollup levels: whole UTC hours (0) and whole UTC days (1) by source, model, account
-    /// and effort; whole UTC hours (2) and 15-minute slots (3) by source alone, for time series:
-    /// a year of level 0 is hundreds of thousands of rows, of level 2 under twenty thousand, and
-    /// level 3 serves the zones whose offsets are not whole hours.
+    /// The rollup levels: whole UTC hours (0), days (1) and calendar months (4) by source, model,
+    /// account and effort; whole UTC hours (2) and 15-minute slots (3) by source alone, for time
+    /// series: a year of level 0 is hundreds of thousands of rows, of level 2 under twenty
+    /// thousand, and level 3 serves the zones whose offsets are not whole hours. A long range
+    /// reads months, then days, then hours at each end.
     /// </summary>
-    private static readonly (int Level, long UnitMs, bool SourceOnly)[] RollupLevels = [(0, HourMs, false), (1, DayMs, false), (2, HourMs, true), (3, BucketMs, true)];
+    private static readonly (int Level, Func<long, long> Unit, bool SourceOnly)[] RollupLevels =
+    [
+        (0, ms => Math.DivRem(ms, HourMs).Quotient, false),
+        (1, ms => Math.DivRem(ms, DayMs).Quotient, false),
+        (2, ms => Math.DivRem(ms, HourMs).Quotient, true),
+        (3, ms => Math.DivRem(ms, BucketMs).Quotient, true),
+        (4, MonthOf, false),
+    ];
+
+    /// <summary>The UTC calendar month of a time, as months since January 1970.</summary>
+    private static long MonthOf(long ms)
+    {
+        var date = DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
+        return ((date.Year - 1970) * 12L) + date.Month - 1;
+    }
+
+    /// <summary><see cref="MonthOf"/> in SQL, of a record's <c>time_ms</c>.</summary>
+    private const string MonthSql =
+        "((CAST(strftime('%Y', time_ms / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', time_ms / 1000, 'unixepoch') AS INTEGER) - 1)";
+
+    /// <summary>The day number (since 1970-01-01) on which a month begins.</summary>
+    private static long FirstDayOf(long month) =>
+        (long)(new DateTime(1970 + (int)(month / 12), (int)(month % 12) + 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).TotalDays;
 
     /// <summary>Where an open end of a range stops: 9999-12-31, a whole UTC day.</summary>
     private static readonly long EndOfTimeMs = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -40,6 +63,10 @@ public sealed partial class SqliteUsageStore
                 SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 0 AND unit >= $h3 AND unit < $h4
                 UNION ALL
                 SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 1 AND unit >= $d1 AND unit < $d2
+                UNION ALL
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 1 AND unit >= $d3 AND unit < $d4
+                UNION ALL
+                SELECT source, model, account, effort, {SumColumns} FROM usage_rollups WHERE level = 4 AND unit >= $m1 AND unit < $m2
                 UNION ALL
                 SELECT source, COALESCE(model, ''), COALESCE(account, ''), COALESCE(reasoning_effort, ''), {RecordSums}
                 FROM usage_records WHERE duplicate_of IS NULL AND ((time_ms >= $r1 AND time_ms < $r2) OR (time_ms >= $r3 AND time_ms < $r4))
@@ -81,7 +108,7 @@ public sealed partial class SqliteUsageStore
     /// Totals per local hour (<paramref name="hourly"/>) or local day in <paramref name="zone"/>
     /// over [from, until); a point's key is the local hour or day number since 1970-01-01 local.
     /// Zones whose offsets are whole hours read the hourly rollups; the others (India, Nepal…)
-    /// read the 15-minute slots.
+    /// read 15-minute slots where a local hour or day begins inside a UTC hour.
     /// </summary>
     public async Task<IReadOnlyList<SeriesPoint>> ReadSeriesAsync(
         DateTimeOffset from, DateTimeOffset until, string? source, TimeZoneInfo zone, bool hourly, CancellationToken cancellationToken)
@@ -90,26 +117,58 @@ public sealed partial class SqliteUsageStore
         var untilMs = until.ToUnixTimeMilliseconds();
         var slotOffsets = OffsetSpans(zone, fromMs / BucketMs, (untilMs / BucketMs) + 1);
         var wholeHours = slotOffsets.Select((o, i) => o.OffsetSlots % 4 == 0 && (i == 0 || o.StartSlot % 4 == 0)).All(ok => ok);
-        var unitMs = wholeHours ? HourMs : BucketMs;
-        var level = wholeHours ? 2 : 3;
-        var perUnit = unitMs / BucketMs;
-        var offsets = slotOffsets.Select((o, i) => (StartUnit: i == 0 ? long.MinValue : o.StartSlot / perUnit, OffsetUnits: o.OffsetSlots / perUnit)).ToList();
-        var localUnit = "unit + " + (offsets.Count == 1
-            ? offsets[0].OffsetUnits.ToString(CultureInfo.InvariantCulture)
-            : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN unit < {o.StartUnit} THEN {offsets[i].OffsetUnits} ")) + $"ELSE {offsets[^1].OffsetUnits} END");
-        var divisor = (hourly ? HourMs : DayMs) / unitMs;
 
+        // Local days in a zone whose offset is not whole hours (India, Nepal…) split only the UTC
+        // hours a local midnight falls in: those are read as 15-minute slots, every other hour whole.
+        var unitMs = wholeHours || !hourly ? HourMs : BucketMs;
         var firstUnit = CeilDiv(fromMs, unitMs);
         var lastUnit = Math.Max(firstUnit, untilMs / unitMs);
+        var slotsPerPoint = (hourly ? HourMs : DayMs) / BucketMs;
+        string LocalSlot(string slot) => slot + " + " + (slotOffsets.Count == 1
+            ? slotOffsets[0].OffsetSlots.ToString(CultureInfo.InvariantCulture)
+            : "CASE " + string.Concat(slotOffsets.Skip(1).Select((o, i) => $"WHEN {slot} < {o.StartSlot} THEN {slotOffsets[i].OffsetSlots} ")) + $"ELSE {slotOffsets[^1].OffsetSlots} END");
+        var sourceFilter = source is null ? "" : " AND source = $source";
+        string query;
+        if (wholeHours || hourly)
+        {
+            var (level, slot) = wholeHours ? (2, "unit * 4") : (3, "unit");
+            query = $"""
+                SELECT ({LocalSlot(slot)}) / {slotsPerPoint}, {SumSelect} FROM usage_rollups
+                WHERE level = {level} AND unit >= $first AND unit < $last{sourceFilter}
+                GROUP BY 1 HAVING SUM(requests) > 0
+                """;
+        }
+        else
+        {
+            var split = new List<long>();
+            for (var hour = firstUnit; hour < lastUnit; hour++)
+            {
+                var offset = slotOffsets.Last(o => o.StartSlot <= hour * 4 || o == slotOffsets[0]).OffsetSlots;
+                var changesInside = slotOffsets.Skip(1).Any(o => o.StartSlot > hour * 4 && o.StartSlot < (hour + 1) * 4); // a half-hour zone's clock change
+                if ((((hour * 4) + offset) % 96 + 96) % 96 > 92 || changesInside)
+                {
+                    split.Add(hour);
+                }
+            }
+
+            var hours = string.Join(", ", split);
+            var slots = string.Join(", ", split.SelectMany(h => new[] { h * 4, (h * 4) + 1, (h * 4) + 2, (h * 4) + 3 }));
+            query = $"""
+                SELECT key, {SumSelect} FROM (
+                    SELECT ({LocalSlot("unit * 4")}) / {slotsPerPoint} AS key, {SumColumns} FROM usage_rollups
+                    WHERE level = 2 AND unit >= $first AND unit < $last AND unit NOT IN ({hours}){sourceFilter}
+                    UNION ALL
+                    SELECT ({LocalSlot("unit")}) / {slotsPerPoint} AS key, {SumColumns} FROM usage_rollups
+                    WHERE level = 3 AND unit IN ({slots}){sourceFilter})
+                GROUP BY key HAVING SUM(requests) > 0
+                """;
+        }
+
         var points = new Dictionary<long, SummaryCounts>();
         await using var connection = await OpenAsync(cancellationToken);
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"""
-                SELECT ({localUnit}) / {divisor}, {SumSelect} FROM usage_rollups
-                WHERE level = {level} AND unit >= $first AND unit < $last{(source is null ? "" : " AND source = $source")}
-                GROUP BY 1 HAVING SUM(requests) > 0
-                """;
+            command.CommandText = query;
             command.Parameters.AddWithValue("$first", firstUnit);
             command.Parameters.AddWithValue("$last", lastUnit);
             command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
@@ -171,8 +230,12 @@ public sealed partial class SqliteUsageStore
         CASE WHEN usage_state = 'Unknown' THEN 1 ELSE 0 END AS unknown_usage_requests
         """;
 
-    /// <summary>A range as whole UTC days, whole hours on either side of them, and the records of the partial hours at its edges.</summary>
-    private readonly record struct RangeSpans(long H1, long H2, long H3, long H4, long D1, long D2, long R1, long R2, long R3, long R4)
+    /// <summary>
+    /// A range as whole UTC months, whole days on either side of them, whole hours on either side
+    /// of those, and the records of the partial hours at its edges.
+    /// </summary>
+    private readonly record struct RangeSpans(
+        long H1, long H2, long H3, long H4, long D1, long D2, long D3, long D4, long M1, long M2, long R1, long R2, long R3, long R4)
     {
         public static RangeSpans Of(DateTimeOffset? from, DateTimeOffset? until)
         {
@@ -182,19 +245,31 @@ public sealed partial class SqliteUsageStore
             var uH = u / HourMs;
             if (fH >= uH)
             {
-                return new RangeSpans(0, 0, 0, 0, 0, 0, f, u, 0, 0);
+                return new RangeSpans(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, f, u, 0, 0);
             }
 
             var fD = CeilDiv(fH, 24);
             var uD = uH / 24;
-            return fD < uD
-                ? new RangeSpans(fH, fD * 24, uD * 24, uH, fD, uD, f, fH * HourMs, uH * HourMs, u)
-                : new RangeSpans(fH, uH, 0, 0, 0, 0, f, fH * HourMs, uH * HourMs, u);
+            if (fD >= uD)
+            {
+                return new RangeSpans(fH, uH, 0, 0, 0, 0, 0, 0, 0, 0, f, fH * HourMs, uH * HourMs, u);
+            }
+
+            var fM = MonthOf(fD * DayMs);
+            fM += FirstDayOf(fM) < fD ? 1 : 0;
+            var uM = MonthOf(uD * DayMs);
+            return fM < uM
+                ? new RangeSpans(fH, fD * 24, uD * 24, uH, fD, FirstDayOf(fM), FirstDayOf(uM), uD, fM, uM, f, fH * HourMs, uH * HourMs, u)
+                : new RangeSpans(fH, fD * 24, uD * 24, uH, fD, uD, 0, 0, 0, 0, f, fH * HourMs, uH * HourMs, u);
         }
 
         public void Bind(SqliteCommand command)
         {
-            foreach (var (name, value) in new[] { ("$h1", H1), ("$h2", H2), ("$h3", H3), ("$h4", H4), ("$d1", D1), ("$d2", D2), ("$r1", R1), ("$r2", R2), ("$r3", R3), ("$r4", R4) })
+            foreach (var (name, value) in new[]
+            {
+                ("$h1", H1), ("$h2", H2), ("$h3", H3), ("$h4", H4), ("$d1", D1), ("$d2", D2), ("$d3", D3), ("$d4", D4),
+                ("$m1", M1), ("$m2", M2), ("$r1", R1), ("$r2", R2), ("$r3", R3), ("$r4", R4),
+            })
             {
                 command.Parameters.AddWithValue(name, value);
             }

@@ -47,7 +47,7 @@ public sealed partial class SqliteUsageStore
         var rollups = RollupLevels
             .SelectMany(level => records.GroupBy(r => (
                 Level: level.Level,
-                Unit: Math.DivRem(r.Time.ToUnixTimeMilliseconds(), level.UnitMs).Quotient,
+                Unit: level.Unit(r.Time.ToUnixTimeMilliseconds()),
                 r.Source,
                 Model: level.SourceOnly ? "" : r.Model ?? "",
                 Account: level.SourceOnly ? "" : r.Account ?? "",

@@ -47,18 +47,20 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task TheSeriesRollups_AreBuiltFromAStoreWrittenBeforeThem()
+    public async Task TheSeriesAndMonthRollups_AreBuiltFromAStoreWrittenBeforeThem()
     {
-        // A store at step 9 (hour and day rollups, 15-minute buckets) gets hour and 15-minute series rows by source.
+        // A store at step 9 (hour and day rollups, 15-minute buckets) gets hour and 15-minute series rows by source, and months.
         var path = Path.Combine(_dir.FullName, "old.db");
         var store = new SqliteUsageStore(path);
         await store.MigrateAsync(Ct);
         var start = new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
-        var generator = new Tollgate.Testing.UsageRecordGenerator { Count = 400, Days = 3, End = start.AddDays(3) };
+        var generator = new Tollgate.Testing.UsageRecordGenerator { Count = 400, Days = 75, End = start.AddDays(3) };
         await store.AppendAsync(generator.Generate().ToList(), Ct);
         var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
         var before = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, zone, hourly: true, Ct);
         var utcBefore = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, TimeZoneInfo.Utc, hourly: false, Ct);
+        var allBefore = await store.ReadRollupAsync(null, null, null, Ct);
+        var rangeBefore = await store.ReadRollupAsync(start.AddDays(-70).AddMinutes(7), start.AddDays(2).AddHours(5), "gateway", Ct);
         await using (var connection = new SqliteConnection("Data Source=" + path))
         {
             await connection.OpenAsync(Ct);
@@ -73,7 +75,9 @@ public sealed class MigrationTests : IDisposable
 
         var after = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, zone, hourly: true, Ct);
         var utcAfter = await store.ReadSeriesAsync(start.AddDays(-1), start.AddDays(4), null, TimeZoneInfo.Utc, hourly: false, Ct);
-        Assert.Equal(400, before.Sum(p => p.Totals.Requests));
+        Assert.Equal(400, allBefore.Sum(r => r.Totals.Requests));
+        Assert.Equal(allBefore, await store.ReadRollupAsync(null, null, null, Ct));
+        Assert.Equal(rangeBefore, await store.ReadRollupAsync(start.AddDays(-70).AddMinutes(7), start.AddDays(2).AddHours(5), "gateway", Ct));
         Assert.Equal(before, after);
         Assert.Equal(utcBefore, utcAfter);
     }
