@@ -50,3 +50,17 @@ public sealed class TrendLayoutTests
         Assert.DoesNotContain("<b>", chart.AxisText(200), StringComparison.Ordinal);
     }
 }
+
+public sealed class TrendAxisTests
+{
+    [Fact]
+    public void AxisText_TicksKeepTwoDecimals()
+    {
+        var chart = TrendLayout.Of([new TrendPoint("a", 4_100_000, 4.1m)], 400, 200);
+
+        var svg = chart.AxisText(200);
+
+        Assert.Contains(">1.25M<", svg, StringComparison.Ordinal); // a quarter of 5M, not "1.3M"
+        Assert.Contains(">$1.25<", svg, StringComparison.Ordinal);
+    }
+}
