@@ -81,10 +81,7 @@ public sealed class RenderThrottleTests
 
         Assert.True(condition());
     }
-}
 
-public sealed class RenderThrottleFailureTests
-{
     [Fact]
     public async Task Poke_ActionThrows_IsReportedAndTheNextPokeRunsAgain()
     {

@@ -49,10 +49,7 @@ public sealed class TrendLayoutTests
         Assert.Contains("&lt;b&gt;", chart.AxisText(200), StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", chart.AxisText(200), StringComparison.Ordinal);
     }
-}
 
-public sealed class TrendAxisTests
-{
     [Fact]
     public void AxisText_TicksKeepTwoDecimals()
     {
