@@ -27,6 +27,7 @@ public sealed class OverviewScaleTests
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
 
         var times = new List<double>();
+        var shells = new List<double>();
         for (var i = 0; i < 3; i++) // the first visit also pays the JIT; the later ones are what a person sees
         {
             var context = await browser.NewContextAsync(new() { BaseURL = gateway.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
@@ -34,13 +35,16 @@ public sealed class OverviewScaleTests
             var page = await context.NewPageAsync();
             var started = TimeProvider.System.GetTimestamp();
             await page.GotoAsync("/");
+            await Expect(page.Locator(".mud-layout")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            shells.Add(TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
             await Expect(page.GetByTestId("by-model-row").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             times.Add(TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
             await DashboardSite.ScreenshotAsync(page, "overview-large-store");
             await context.DisposeAsync();
         }
 
-        TestContext.Current.SendDiagnosticMessage($"overview over {dir}: {string.Join(", ", times.Select(t => $"{t:0} ms"))}");
-        Assert.True(times.Skip(1).Max() < 1000, $"the overview took {string.Join(", ", times.Select(t => $"{t:0} ms"))}");
+        var report = $"the overview took {string.Join(", ", times.Select(t => $"{t:0} ms"))} (the circuit's first paint at {string.Join(", ", shells.Select(t => $"{t:0} ms"))})";
+        TestContext.Current.SendDiagnosticMessage(report);
+        Assert.True(times.Skip(1).Max() < 1000, report);
     }
 }
