@@ -19,7 +19,9 @@ public sealed class SessionsPageTests(DashboardSite site) : IClassFixture<Dashbo
 
         var thread = site.Home.ByThread().First();
         await page.Keyboard.PressAsync("/");
-        await page.Keyboard.TypeAsync(thread.Key);
+        var search = DashboardSite.Field(page, "session-search");
+        await Expect(search).ToBeFocusedAsync();
+        await search.FillAsync(thread.Key); // at once: key by key, a debounced re-render may race the typing
         var row = page.Locator($"[data-testid=session-row][data-id='{thread.Key}']");
         await Expect(page.GetByTestId("session-row")).ToHaveCountAsync(1);
         await Expect(row.GetByTestId("session-tokens")).ToHaveTextAsync(Format.Tokens(sessions.Single(s => s.Id == thread.Key).TotalTokens));

@@ -14,13 +14,18 @@ internal static class Format
     public static string Count(long value, string noun) => Tokens(value) + " " + noun + (value == 1 ? "" : "s");
 
     /// <summary>Short for axes and chips: 950, 12.3K, 4.5M, 1.2B.</summary>
-    public static string Compact(double value) => Math.Abs(value) switch
+    /// <param name="exact">Keep two decimals (axis ticks such as 1.25M must not read as 1.3M).</param>
+    public static string Compact(double value, bool exact = false)
     {
-        >= 1e9 => (value / 1e9).ToString("0.#", Invariant) + "B",
-        >= 1e6 => (value / 1e6).ToString("0.#", Invariant) + "M",
-        >= 1e3 => (value / 1e3).ToString("0.#", Invariant) + "K",
-        _ => value.ToString("0.##", Invariant),
-    };
+        var digits = exact ? "0.##" : "0.#";
+        return Math.Abs(value) switch
+        {
+            >= 1e9 => (value / 1e9).ToString(digits, Invariant) + "B",
+            >= 1e6 => (value / 1e6).ToString(digits, Invariant) + "M",
+            >= 1e3 => (value / 1e3).ToString(digits, Invariant) + "K",
+            _ => value.ToString("0.##", Invariant),
+        };
+    }
 
     /// <summary>Dollars with cents; amounts under a cent keep four decimals so they do not read as $0.00.</summary>
     public static string Usd(decimal value) => value != 0 && Math.Abs(value) < 0.01m

@@ -7,27 +7,29 @@ namespace Tollgate.Dashboard;
 /// page that reads the store sees them). Each page gets its own <see cref="RenderThrottle"/>:
 /// a burst of calls costs it at most one refresh a second, never one per record.
 /// </summary>
-internal sealed class LiveUpdates : IDisposable
+internal sealed partial class LiveUpdates : IDisposable
 {
     /// <summary>The shortest time between two refreshes of one page.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly UsageWriter _writer;
     private readonly TimeProvider _time;
+    private readonly ILogger<LiveUpdates> _logger;
     private readonly Lock _gate = new();
     private readonly List<RenderThrottle> _pages = [];
 
-    public LiveUpdates(UsageWriter writer, TimeProvider time)
+    public LiveUpdates(UsageWriter writer, TimeProvider time, ILogger<LiveUpdates> logger)
     {
         _writer = writer;
         _time = time;
+        _logger = logger;
         _writer.Persisted += OnPersisted;
     }
 
     /// <summary>Calls <paramref name="refresh"/> after new records, at most once per <see cref="Interval"/>, until disposed.</summary>
     public IDisposable Subscribe(Func<Task> refresh)
     {
-        var throttle = new RenderThrottle(Interval, _time, refresh);
+        var throttle = new RenderThrottle(Interval, _time, refresh, LogRefreshFailed);
         lock (_gate)
         {
             _pages.Add(throttle);
@@ -52,6 +54,9 @@ internal sealed class LiveUpdates : IDisposable
         }
     }
 
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "A dashboard page failed to refresh after new records")]
+    private partial void LogRefreshFailed(Exception exception);
+
     private sealed class Subscription(LiveUpdates owner, RenderThrottle throttle) : IDisposable
     {
         public void Dispose()
@@ -75,6 +80,7 @@ internal sealed class RenderThrottle : IDisposable
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly Func<Task> _action;
+    private readonly Action<Exception>? _failed;
     private readonly ITimer _timer;
     private readonly Lock _gate = new();
     private long? _lastRun;
@@ -83,11 +89,13 @@ internal sealed class RenderThrottle : IDisposable
     private bool _again;
     private bool _disposed;
 
-    public RenderThrottle(TimeSpan interval, TimeProvider time, Func<Task> action)
+    /// <param name="failed">Told when the action throws (it runs on a timer, where nobody else would see it).</param>
+    public RenderThrottle(TimeSpan interval, TimeProvider time, Func<Task> action, Action<Exception>? failed = null)
     {
         _interval = interval;
         _time = time;
         _action = action;
+        _failed = failed;
         _timer = time.CreateTimer(_ => _ = RunAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -171,6 +179,11 @@ internal sealed class RenderThrottle : IDisposable
         catch (ObjectDisposedException)
         {
             // The page's circuit went away between the poke and the run.
+        }
+        catch (Exception ex)
+        {
+            // A timer callback is an edge: a failed refresh is logged, and the next poke tries again.
+            _failed?.Invoke(ex);
         }
         finally
         {

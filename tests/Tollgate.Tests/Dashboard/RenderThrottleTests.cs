@@ -81,4 +81,33 @@ public sealed class RenderThrottleTests
 
         Assert.True(condition());
     }
+
+    [Fact]
+    public async Task Poke_ActionThrows_IsReportedAndTheNextPokeRunsAgain()
+    {
+        var time = new FakeTimeProvider();
+        var failures = new List<Exception>();
+        var runs = 0;
+        using var throttle = new RenderThrottle(TimeSpan.FromSeconds(1), time, () =>
+        {
+            runs++;
+            throw new InvalidOperationException("store gone");
+        }, failures.Add);
+
+        throttle.Poke();
+        for (var i = 0; i < 200 && failures.Count == 0; i++)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal("store gone", Assert.Single(failures).Message);
+        throttle.Poke();
+        time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 200 && runs < 2; i++)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(2, runs);
+    }
 }

@@ -49,4 +49,15 @@ public sealed class TrendLayoutTests
         Assert.Contains("&lt;b&gt;", chart.AxisText(200), StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", chart.AxisText(200), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AxisText_TicksKeepTwoDecimals()
+    {
+        var chart = TrendLayout.Of([new TrendPoint("a", 4_100_000, 4.1m)], 400, 200);
+
+        var svg = chart.AxisText(200);
+
+        Assert.Contains(">1.25M<", svg, StringComparison.Ordinal); // a quarter of 5M, not "1.3M"
+        Assert.Contains(">$1.25<", svg, StringComparison.Ordinal);
+    }
 }

@@ -66,13 +66,13 @@ public sealed record TrendLayout(
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\" class=\"{css}\">{WebUtility.HtmlEncode(content)}</text>");
         foreach (var tick in TokenTicks)
         {
-            Text(Left - 6, tick.Y + 4, "end", "tg-axis", Dashboard.Format.Compact(tick.Value));
+            Text(Left - 6, tick.Y + 4, "end", "tg-axis", Dashboard.Format.Compact(tick.Value, exact: true));
         }
 
         var right = Bars.Count == 0 ? Left : Bars[^1].X + Bars[^1].Width;
         foreach (var tick in CostTicks)
         {
-            Text(right + 8, tick.Y + 4, "start", "tg-axis tg-cost-axis", "$" + Dashboard.Format.Compact(tick.Value));
+            Text(right + 8, tick.Y + 4, "start", "tg-axis tg-cost-axis", "$" + Dashboard.Format.Compact(tick.Value, exact: true));
         }
 
         foreach (var label in Labels)
