@@ -330,5 +330,10 @@ internal static class Migrations
         FROM usage_rollups WHERE level = 1
         GROUP BY 2, source, model, account, effort;
         """,
+        """
+        -- Pages of records, newest first, are chosen on the index alone (time, then id, and whether the record counts).
+        CREATE INDEX ix_usage_records_time_id ON usage_records(time_ms, id, duplicate_of);
+        DROP INDEX ix_usage_records_time;
+        """,
     ];
 }

@@ -65,7 +65,7 @@ public sealed class MigrationTests : IDisposable
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; PRAGMA user_version = 9;";
+            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; DROP INDEX ix_usage_records_time_id; CREATE INDEX ix_usage_records_time ON usage_records(time_ms); PRAGMA user_version = 9;";
             await command.ExecuteNonQueryAsync(Ct);
         }
 
