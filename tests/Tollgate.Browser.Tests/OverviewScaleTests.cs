@@ -45,6 +45,7 @@ public sealed class OverviewScaleTests
 
         var report = $"the overview took {string.Join(", ", times.Select(t => $"{t:0} ms"))} (the circuit's first paint at {string.Join(", ", shells.Select(t => $"{t:0} ms"))})";
         TestContext.Current.SendDiagnosticMessage(report);
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "overview-large-store.txt"), report + Environment.NewLine); // kept beside the screenshots
         Assert.True(times.Skip(1).Max() < 1000, report);
     }
 }
