@@ -82,6 +82,7 @@ public static class RolloutSummaryReader
         // The tail: grown until it holds a cumulative total, or reaches the head.
         var tail = TailBytes;
         byte[] bytes;
+        int skip; // where the first complete line of the tail begins in bytes
         long start;
         while (true)
         {
@@ -91,10 +92,14 @@ public static class RolloutSummaryReader
                 return ReadWhole(home, path, stream, threadId); // no total near the end: a session without calls, read once
             }
 
-            bytes = new byte[size - start];
-            stream.Position = start;
+            // One byte before the tail says whether it begins a line or inside one.
+            var from = start > headEnd ? start - 1 : start;
+            bytes = new byte[size - from];
+            stream.Position = from;
             stream.ReadExactly(bytes);
-            if (start == headEnd || bytes.AsSpan().IndexOf("\"total_token_usage\""u8) >= 0)
+            skip = start > headEnd ? bytes.AsSpan().IndexOf((byte)'\n') + 1 : 0;
+            var complete = skip == 0 && start > headEnd ? [] : bytes.AsSpan(skip, bytes.AsSpan(skip).LastIndexOf((byte)'\n') + 1);
+            if (start == headEnd || complete.IndexOf("\"total_token_usage\""u8) >= 0)
             {
                 break;
             }
@@ -103,17 +108,13 @@ public static class RolloutSummaryReader
         }
 
         var tailCounter = new RolloutCounter(threadId, head);
-        var body = bytes.AsSpan();
-        if (start > headEnd)
+        var body = bytes.AsSpan(skip);
+        if (start > headEnd && body.IndexOf(TurnContext) < 0 && LastLineContaining(stream, headEnd, size - bytes.Length + skip, TurnContext) is { } context)
         {
-            body = body[(body.IndexOf((byte)'\n') + 1)..]; // the tail begins inside a line
-            if (body.IndexOf(TurnContext) < 0 && LastLineContaining(stream, headEnd, start, TurnContext) is { } context)
-            {
-                tailCounter.Read(context); // the latest model, effort and directory, from the part skipped
-            }
+            tailCounter.Read(context); // the latest model, effort and directory, from the part skipped
         }
 
-        using var rest = new MemoryStream(bytes, (int)(bytes.Length - body.Length), body.Length, writable: false);
+        using var rest = new MemoryStream(bytes, skip, bytes.Length - skip, writable: false);
         RolloutReader.ReadLines(rest, 0, long.MaxValue, line =>
         {
             tokens += Counted(tailCounter, line);

@@ -56,7 +56,7 @@ public sealed class SessionCatalog(SqliteUsageStore store)
         var present = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         await store.SaveRolloutSummariesAsync(
             changed.Where(i => summaries[i] is not null).Select(i => (files[i].Size, files[i].Modified, summaries[i]!)).ToList(),
-            cached.Keys.Where(p => !present.Contains(p)).ToList(),
+            cached.Where(c => !present.Contains(c.Key) && homes.Contains(c.Value.Summary.Home)).Select(c => c.Key).ToList(), // another home's stay for its next listing
             cancellationToken);
 
         // A file named after one thread but holding another (renamed by hand) must not list that thread twice.

@@ -15,9 +15,16 @@ public sealed partial class SqliteUsageStore
         var cached = new Dictionary<string, (long, DateTimeOffset, RolloutSummary)>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (JsonSerializer.Deserialize(reader.GetString(3), StoreJson.Default.RolloutSummary) is { } summary)
+            try
             {
-                cached[reader.GetString(0)] = (reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), summary);
+                if (JsonSerializer.Deserialize(reader.GetString(3), StoreJson.Default.RolloutSummary) is { } summary)
+                {
+                    cached[reader.GetString(0)] = (reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), summary);
+                }
+            }
+            catch (JsonException)
+            {
+                // damaged, or written by another version: the file is read again and the row replaced
             }
         }
 

@@ -101,4 +101,38 @@ public sealed class RolloutSummaryReaderTests : IDisposable
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 40, 0, TimeSpan.Zero), summary.LastActivity); // i = 100, 10:40
         Assert.Equal(1000d / 400000, summary.ContextUse);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheLastTotal_CountsWhereverTheTailBoundaryFalls(bool boundaryAtLineStart)
+    {
+        static string Line(string time, string type, string payload) => "{\"timestamp\":\"" + time + "\",\"type\":\"" + type + "\",\"payload\":" + payload + "}\n";
+        static string Total(long input) =>
+            "{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + input + ",\"cached_input_tokens\":0,\"output_tokens\":7,\"reasoning_output_tokens\":0},\"model_context_window\":400000}}";
+        var text = new System.Text.StringBuilder()
+            .Append(Line("2026-11-20T09:00:00Z", "session_meta", "{\"id\":\"01a20846-0000-7000-8000-00000000000b\",\"cwd\":\"/w\"}"))
+            .Append(Line("2026-11-20T09:00:01Z", "event_msg", "{\"type\":\"user_message\",\"message\":\"go\"}"))
+            .Append(Line("2026-11-20T09:00:02Z", "turn_context", "{\"model\":\"gpt-5.2\"}"));
+        for (var i = 1; i <= 40; i++)
+        {
+            text.Append(Line("2026-11-20T09:01:00Z", "response_item", "{\"text\":\"" + new string('x', 10_000) + "\"}"));
+            text.Append(Line("2026-11-20T09:02:00Z", "event_msg", Total(i * 100)));
+        }
+
+        // The last total, then one long line without a total, sized so the tail begins at the last total or inside it.
+        var last = Line("2026-11-20T10:00:00Z", "event_msg", Total(999_000));
+        text.Append(last);
+        var fillerLength = RolloutSummaryReader.TailBytes - (boundaryAtLineStart ? last.Length : last.Length / 2);
+        var fillerPrefix = Line("2026-11-20T10:00:01Z", "response_item", "{\"text\":\"\"}");
+        text.Append(fillerPrefix.Insert(fillerPrefix.IndexOf("\"\"}", StringComparison.Ordinal) + 1, new string('y', fillerLength - fillerPrefix.Length)));
+        var file = Path.Combine(_dir.FullName, "rollout-2026-11-20T09-00-00-01a20846-0000-7000-8000-00000000000b.jsonl");
+        File.WriteAllText(file, text.ToString());
+
+        var summary = RolloutSummaryReader.Read(_dir.FullName, file);
+
+        Assert.Equal(999_000 + 7, summary.TotalTokens);
+        Assert.Equal(400000, summary.ContextWindow);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero), summary.LastActivity);
+    }
 }

@@ -49,6 +49,20 @@ public sealed class SessionCatalogTests : IDisposable
         Assert.True(after.TotalTokens > grown.TotalTokens);
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), after.LastActivity);
 
+        // A damaged cache row is a miss, not a failure.
+        await using (var connection = new SqliteConnection("Data Source=" + Path.Combine(_dir.FullName, "tollgate.db")))
+        {
+            await connection.OpenAsync(Ct);
+            await using var damage = connection.CreateCommand();
+            damage.CommandText = "UPDATE codex_file_summaries SET summary_json = '{not json' WHERE path = $path";
+            damage.Parameters.AddWithValue("$path", grown.File);
+            Assert.Equal(1, await damage.ExecuteNonQueryAsync(Ct));
+        }
+
+        var repaired = await catalog.ListAsync([truth.Path], Ct);
+        Assert.Equal(1, repaired.FilesRead);
+        Assert.Equal(after, repaired.Sessions.Single(s => s.Id == grown.Id));
+
         // A deleted file's session goes, and so does its cached summary.
         var removed = first.Sessions.First(s => s.Id != grown.Id);
         File.Delete(removed.File);
