@@ -63,10 +63,15 @@ internal sealed class TuiLaunch(Option<string?> configOption)
             var database = app.Services.GetRequiredService<SqliteDatabase>();
             var editor = Editor(database, settings.Vault ?? AccountsContext.VaultOptions(settings.Paths), settings.Time);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Tollgate.Tui");
-            await TuiRunner.RunAsync(GatewayDataSource.From(app.Services, $"gateway on {string.Join(", ", app.Urls)}"), editor, settings.Time, logger, app.Lifetime.ApplicationStopping);
-
-            // Stopping drains the usage writer: every call that finished is in the store before the process exits.
-            await app.StopAsync(CancellationToken.None);
+            try
+            {
+                await TuiRunner.RunAsync(GatewayDataSource.From(app.Services, $"gateway on {string.Join(", ", app.Urls)}"), editor, settings.Time, logger, app.Lifetime.ApplicationStopping);
+            }
+            finally
+            {
+                // Stopping drains the usage writer: every call that finished is in the store before the process exits, whatever ended the UI.
+                await app.StopAsync(CancellationToken.None);
+            }
         }
 
         Console.Error.WriteLine($"tollgate: gateway stopped (logs in {LogFile(settings.Paths)})");

@@ -108,7 +108,11 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _reloading.Dispose();
+    }
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {
@@ -138,7 +142,23 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
         }
     }
 
+    /// <summary>One reload at a time: a poll that read the store before an edit must not finish after the edit's own reload and put the old state back.</summary>
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+
     private async Task ReloadAsync(bool initial, CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken);
+        try
+        {
+            await ReloadOnceAsync(initial, cancellationToken);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private async Task ReloadOnceAsync(bool initial, CancellationToken cancellationToken)
     {
         var fileStamp = _configFile is not null && File.Exists(_configFile) ? $"{File.GetLastWriteTimeUtc(_configFile).Ticks}/{new FileInfo(_configFile).Length}" : "-";
         var stamp = await _accounts.ReadChangeStampAsync(cancellationToken) + "|" + fileStamp;

@@ -15,6 +15,7 @@ internal static class TuiRunner
     {
         var state = new TuiState(source, editor, time, TimeZoneInfo.Local, logger);
         using var background = new CancellationTokenSource();
+        using var changes = new CancellationTokenSource(); // not cancelled by quitting: a change under way is finished, then drained
         var work = Task.Run(
             async () =>
             {
@@ -24,7 +25,7 @@ internal static class TuiRunner
             CancellationToken.None);
 
         // Its own thread: Terminal.Gui's loop blocks it and sets its synchronisation context on it.
-        await Task.Factory.StartNew(() => RunLoop(state, stopping, background.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Factory.StartNew(() => RunLoop(state, stopping, changes.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await background.CancelAsync();
         await work;
         await state.DrainAsync();

@@ -92,6 +92,10 @@ internal sealed partial class TuiState
                     LogChangeFailed(e);
                     SetStatus($"That did not work: {e.Message}");
                 }
+                catch (OperationCanceledException)
+                {
+                    // given up with the UI: nothing to say, and DrainAsync must not fail on it
+                }
             },
             CancellationToken.None);
         lock (_gate)
