@@ -72,8 +72,22 @@ internal sealed partial class AccountRuntime : IHostedService, IDisposable
     /// <summary>The stored accounts and their vaulted keys, as the CLI's account commands edit them (the dashboard edits through it too).</summary>
     public AccountService Accounts { get; }
 
-    /// <summary>Applies stored account changes now rather than at the next poll (after an edit from the dashboard).</summary>
-    public Task ReloadNowAsync(CancellationToken cancellationToken) => ReloadAsync(initial: false, cancellationToken);
+    /// <summary>
+    /// Applies stored account changes now rather than at the next poll (after an edit from the
+    /// dashboard). A failure is logged and left to the poll, as the poll's own are: the edit is
+    /// stored either way, and the caller's page must not break on it.
+    /// </summary>
+    public async Task ReloadNowAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReloadAsync(initial: false, cancellationToken);
+        }
+        catch (Exception e) when (e is VaultException or Microsoft.Data.Sqlite.SqliteException or AccountException)
+        {
+            LogReloadFailed(e.Message);
+        }
+    }
 
     /// <summary>True when clients must present a client key: accounts exist, or the gateway listens beyond loopback.</summary>
     public bool RequireClientKeys => Router.HasAccounts || _nonLoopback;
