@@ -87,8 +87,15 @@ internal sealed class DashboardCommand : Command
 
     private static bool OpenBrowser(string url)
     {
+        var opener = OperatingSystem.IsMacOS() ? "open" : "xdg-open";
+        if (!OperatingSystem.IsWindows() && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, opener))))
+        {
+            return false;
+        }
+
+        // Through sh so the opener (and the browser it may start) write to /dev/null, not to pipes that close when tollgate exits.
         var start = OperatingSystem.IsWindows() ? new ProcessStartInfo(url) { UseShellExecute = true }
-            : new ProcessStartInfo(OperatingSystem.IsMacOS() ? "open" : "xdg-open", url) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            : new ProcessStartInfo("/bin/sh", ["-c", "exec \"$0\" \"$1\" >/dev/null 2>&1", opener, url]) { UseShellExecute = false };
         try
         {
             using var process = Process.Start(start);

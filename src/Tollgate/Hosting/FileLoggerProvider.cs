@@ -9,14 +9,15 @@ namespace Tollgate.Hosting;
 /// </summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {
-    private readonly StreamWriter _writer;
+    private readonly string _path;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private StreamWriter? _writer; // opened with the first entry
+    private bool _disposed;
 
     public FileLoggerProvider(string path, TimeProvider time)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        _path = path;
         _time = time;
     }
 
@@ -26,8 +27,20 @@ internal sealed class FileLoggerProvider : ILoggerProvider
     {
         lock (_gate)
         {
-            _writer.Dispose();
+            _disposed = true;
+            _writer?.Dispose();
         }
+    }
+
+    private StreamWriter? Writer()
+    {
+        if (_writer is null && !_disposed)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
+            _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        }
+
+        return _disposed ? null : _writer;
     }
 
     private void Write(LogLevel level, string category, EventId id, string message, Exception? error)
@@ -37,15 +50,20 @@ internal sealed class FileLoggerProvider : ILoggerProvider
         {
             try
             {
-                _writer.WriteLine(line);
+                if (Writer() is not { } writer)
+                {
+                    return; // a late entry after shutdown disposed the file has nowhere to go
+                }
+
+                writer.WriteLine(line);
                 if (error is not null)
                 {
-                    _writer.WriteLine("  " + error.ToString().ReplaceLineEndings("\n  "));
+                    writer.WriteLine("  " + error.ToString().ReplaceLineEndings("\n  "));
                 }
             }
-            catch (ObjectDisposedException)
+            catch (IOException)
             {
-                // A late entry after shutdown disposed the file has nowhere to go.
+                // the log file cannot be written (disk full, folder gone): logging never stops the gateway
             }
         }
     }

@@ -184,7 +184,8 @@ internal static class GatewayHost
         logging.AddFilter("Yarp", LogLevel.Error); // the proxy logs its own one-line summary of forwarding errors
         if (settings.LogFile is { } logFile)
         {
-            logging.AddProvider(new FileLoggerProvider(logFile, settings.Time));
+            // Made by the container, so the container disposes it (and closes the file) when the gateway stops.
+            logging.Services.AddSingleton<ILoggerProvider>(_ => new FileLoggerProvider(logFile, settings.Time));
         }
 
         if (settings.ConsoleLogging)
