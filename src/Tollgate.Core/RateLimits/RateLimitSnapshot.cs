@@ -8,6 +8,12 @@ public sealed record RateLimitSnapshot
     public IReadOnlyList<RateLimitWindow> Windows { get; init; } = [];
     public CreditsState? Credits { get; init; }
 
+    /// <summary>
+    /// For the gateway's snapshots: the ChatGPT account the limits belong to, as the last four
+    /// characters of its <c>ChatGPT-Account-Id</c> ("…c3d4"); null for API keys and Codex logs.
+    /// </summary>
+    public string? Account { get; init; }
+
     /// <summary>API-key style counters (<c>x-ratelimit-*</c>, <c>retry-after</c>).</summary>
     public ApiRateLimits? Api { get; init; }
 

@@ -241,13 +241,8 @@ public sealed partial class SqliteUsageStore
         var latest = new List<LimitsSeen>();
         foreach (var (source, home, json) in rows)
         {
-            if (latest.Any(l => l.Source == source && l.Home == home))
-            {
-                continue;
-            }
-
             var snapshot = JsonSerializer.Deserialize(json, StoreJson.Default.RateLimitSnapshot);
-            if (snapshot is { Windows.Count: > 0 })
+            if (snapshot is { Windows.Count: > 0 } && !latest.Any(l => l.Source == source && l.Home == home && l.Snapshot.Account == snapshot.Account))
             {
                 latest.Add(new LimitsSeen(source, home, snapshot));
             }
@@ -265,6 +260,16 @@ public sealed partial class SqliteUsageStore
                 ? "SELECT COUNT(*) FROM codex_messages WHERE time_ms >= @from AND time_ms < @until"
                 : "SELECT COUNT(*) FROM codex_messages m JOIN codex_files f ON f.path = m.source_file WHERE f.home = @home AND m.time_ms >= @from AND m.time_ms < @until",
             new { home, from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>How many calls through the gateway for one ChatGPT account (<see cref="RateLimitSnapshot.Account"/>) brought back its limits in a time range.</summary>
+    public async Task<long> CountGatewayCallsOfAccountAsync(string account, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM rate_limit_snapshots WHERE source = 'gateway' AND time_ms >= @from AND time_ms < @until AND json_extract(snapshot_json, '$.account') = @account",
+            new { account, from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken));
     }
 

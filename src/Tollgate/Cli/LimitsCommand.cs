@@ -78,7 +78,7 @@ internal sealed class LimitsCommand : Command
             table.AddColumn(new TableColumn("Sent in window").RightAligned());
             foreach (var source in report.Sources)
             {
-                var name = source.Source == "gateway" ? "gateway" : $"{source.Home} (logs)";
+                var name = source.Name;
                 var first = true;
                 foreach (var w in source.Windows)
                 {
@@ -143,6 +143,7 @@ internal sealed class LimitsCommand : Command
             json.WriteStartObject();
             json.WriteString("source", source.Source);
             json.WriteString("home", source.Home);
+            json.WriteString("account", source.Account);
             json.WriteString("planType", source.PlanType);
             json.WriteString("observedAt", source.ObservedAt);
             json.WriteStartArray("windows");

@@ -47,7 +47,17 @@ internal static class UsageRecords
             Outcome = outcome,
             ErrorType = usage?.ErrorType,
             ResponseId = usage?.ResponseId,
-            RateLimits = usage?.RateLimits ?? meter.RateLimits,
+            RateLimits = OfAccount(usage?.RateLimits ?? meter.RateLimits, context),
         };
     }
+
+    /// <summary>
+    /// A ChatGPT login's limits (from headers or from <c>codex.rate_limits</c> events, over HTTP
+    /// or a WebSocket) are its account's: they are labelled with the last four characters of the
+    /// request's <c>ChatGPT-Account-Id</c>, so each account's windows are shown apart.
+    /// </summary>
+    private static Core.RateLimits.RateLimitSnapshot? OfAccount(Core.RateLimits.RateLimitSnapshot? limits, HttpContext context) =>
+        limits is not null && context.Request.Headers["ChatGPT-Account-Id"] is [{ Length: > 4 } account]
+            ? limits with { Account = "…" + account[^4..] }
+            : limits;
 }

@@ -41,6 +41,7 @@ internal sealed class MeteringTransformer(TimeProvider time) : HttpTransformer
 
         var meter = httpContext.Features.GetRequiredFeature<CallMeter>();
         meter.RateLimits = RateLimitHeaders.Read(Flatten(proxyResponse.Headers), time.GetUtcNow());
+
         var status = (int)proxyResponse.StatusCode;
         if (meter.Account is not null && meter.CanRetry && IsRetryable(status))
         {

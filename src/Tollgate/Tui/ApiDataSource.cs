@@ -114,7 +114,7 @@ internal sealed class ApiDataSource(HttpClient http, TimeProvider time) : ITuiDa
                 (int?)Number(w, "windowMinutes"),
                 Time(w, "resetsAt"),
                 w.GetProperty("reset").GetBoolean(),
-                (long)(Number(w, "callsInWindow") ?? Number(w, "messagesInWindow") ?? 0))).ToList())).ToList();
+                (long)(Number(w, "callsInWindow") ?? Number(w, "messagesInWindow") ?? 0))).ToList()) { Account = Text(s, "account") }).ToList();
         var sessions = body.GetProperty("activeSessions").EnumerateArray().Select(s => new CodexSession(
             s.GetProperty("sessionId").GetString()!,
             Text(s, "home") ?? "",

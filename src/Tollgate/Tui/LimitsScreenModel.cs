@@ -37,7 +37,7 @@ internal sealed class LimitsScreenModel(ITuiDataSource source, TimeProvider time
         var lines = new List<string>();
         foreach (var s in report.Sources)
         {
-            var name = s.Source == "gateway" ? "gateway" : s.Home ?? "codex";
+            var name = s.Source != "gateway" ? s.Home ?? "codex" : s.Account is { } account ? $"gateway, ChatGPT {account}" : "gateway";
             lines.Add(s.PlanType is { } plan ? $"{name} ({plan})" : name);
             foreach (var w in s.Windows)
             {

@@ -9,7 +9,14 @@ namespace Tollgate.Core.Usage.Reports;
 public sealed record LimitWindowRow(WindowKind Kind, string Slot, double? UsedPercent, int? WindowMinutes, DateTimeOffset? ResetsAt, bool Reset, long Sent);
 
 /// <summary>The limits one source reported: a Codex home's logs or the gateway's captured headers.</summary>
-public sealed record LimitSourceRow(string Source, string? Home, string? PlanType, DateTimeOffset ObservedAt, IReadOnlyList<LimitWindowRow> Windows);
+public sealed record LimitSourceRow(string Source, string? Home, string? PlanType, DateTimeOffset ObservedAt, IReadOnlyList<LimitWindowRow> Windows)
+{
+    /// <summary>For the gateway: the ChatGPT account these limits are of ("…c3d4"), when the calls carried one.</summary>
+    public string? Account { get; init; }
+
+    /// <summary>How the source is named on screen: a home's logs, the gateway, or a ChatGPT account through the gateway.</summary>
+    public string Name => Source != "gateway" ? $"{Home} (logs)" : Account is null ? "gateway" : $"gateway, ChatGPT account {Account}";
+}
 
 /// <summary>
 /// <c>tollgate limits</c>: the 5-hour and weekly windows (classified by length, never by slot)
@@ -30,12 +37,13 @@ public sealed record LimitsReport(IReadOnlyList<LimitSourceRow> Sources, IReadOn
                 DateTimeOffset? from = reset ? w.ResetsAt
                     : w.ResetsAt is { } end && w.WindowMinutes is { } minutes ? end.AddMinutes(-minutes) : null;
                 var sent = from is not { } start ? 0
+                    : seen.Source == "gateway" && seen.Snapshot.Account is { } account ? await store.CountGatewayCallsOfAccountAsync(account, start, now, cancellationToken)
                     : seen.Source == "gateway" ? await store.CountGatewayRequestsAsync(start, now, cancellationToken)
                     : await store.CountCodexMessagesAsync(seen.Home, start, now, cancellationToken);
                 windows.Add(new LimitWindowRow(w.Kind, w.Slot, reset ? null : w.UsedPercent, w.WindowMinutes, w.ResetsAt, reset, sent));
             }
 
-            sources.Add(new LimitSourceRow(seen.Source, seen.Home, seen.Snapshot.PlanType, seen.Snapshot.Time, windows));
+            sources.Add(new LimitSourceRow(seen.Source, seen.Home, seen.Snapshot.PlanType, seen.Snapshot.Time, windows) { Account = seen.Snapshot.Account });
         }
 
         var active = await store.ReadCodexSessionsAsync(now - activeWithin, cancellationToken);
