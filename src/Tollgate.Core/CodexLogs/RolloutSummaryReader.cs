@@ -40,8 +40,8 @@ public sealed record RolloutSummary(
 /// backward byte search that parses nothing else. Both parts go through one
 /// <see cref="RolloutCounter"/>, so the tail's first total is taken against the head's last
 /// one: the tokens equal a full read's unless Codex's counter went back somewhere in the part
-/// skipped. Small files, and files whose head could not settle the parent's share, are read
-/// whole.
+/// skipped. In a small file the tail reaches the head, so every line is read; a file whose
+/// first <see cref="HeadBytes"/> could not settle the parent's share is read whole.
 /// </summary>
 public static class RolloutSummaryReader
 {
@@ -60,7 +60,7 @@ public static class RolloutSummaryReader
         var threadId = RolloutReader.ThreadIdFromName(path);
         var counter = new RolloutCounter(threadId);
         long tokens = 0;
-        var (headEnd, _) = RolloutReader.ReadLines(stream, 0, size <= HeadBytes + TailBytes ? long.MaxValue : HeadBytes, line =>
+        var (headEnd, _) = RolloutReader.ReadLines(stream, 0, HeadBytes, line =>
         {
             tokens += Counted(counter, line);
             var s = counter.State;

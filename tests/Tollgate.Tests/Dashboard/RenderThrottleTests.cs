@@ -9,26 +9,28 @@ public sealed class RenderThrottleTests
     public async Task Poke_ABurst_RunsOnceAtOnceThenOnceAfterTheInterval()
     {
         var time = new FakeTimeProvider();
-        var runs = 0;
+        var runs = new Runs();
         using var throttle = new RenderThrottle(TimeSpan.FromSeconds(1), time, () =>
         {
-            Interlocked.Increment(ref runs);
+            runs.Ran();
             return Task.CompletedTask;
         });
 
         throttle.Poke(); // the first poke runs at once
-        await WaitUntilAsync(() => runs == 1);
+        await runs.NextAsync();
+        Assert.Equal(1, runs.Count);
         for (var i = 0; i < 50; i++)
         {
             throttle.Poke();
         }
 
         time.Advance(TimeSpan.FromMilliseconds(900));
-        Assert.Equal(1, runs);
+        Assert.Equal(1, runs.Count);
         time.Advance(TimeSpan.FromMilliseconds(100));
-        await WaitUntilAsync(() => runs == 2);
+        await runs.NextAsync();
+        Assert.Equal(2, runs.Count);
         time.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal(2, runs); // fifty pokes, one run
+        Assert.Equal(2, runs.Count); // fifty pokes, one run
     }
 
     [Fact]
@@ -36,21 +38,23 @@ public sealed class RenderThrottleTests
     {
         var time = new FakeTimeProvider();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var runs = 0;
+        var runs = new Runs();
         using var throttle = new RenderThrottle(TimeSpan.FromSeconds(1), time, async () =>
         {
-            if (Interlocked.Increment(ref runs) == 1)
+            if (runs.Ran() == 1)
             {
                 await release.Task;
             }
         });
 
         throttle.Poke();
-        await WaitUntilAsync(() => runs == 1);
+        await runs.NextAsync();
+        Assert.Equal(1, runs.Count);
         throttle.Poke(); // the run in progress may have read the store before this record
         release.SetResult();
         time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => runs == 2);
+        await runs.NextAsync();
+        Assert.Equal(2, runs.Count);
     }
 
     [Fact]
@@ -71,15 +75,23 @@ public sealed class RenderThrottleTests
         Assert.Equal(0, runs);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>Counts the action's runs and lets a test await the next one: a bounded wait on a signal, no polling.</summary>
+    private sealed class Runs
     {
-        // The timer callback runs on the thread pool; give it a bounded while.
-        for (var i = 0; i < 200 && !condition(); i++)
+        private readonly SemaphoreSlim _ran = new(0);
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public int Ran()
         {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
+            var count = Interlocked.Increment(ref _count);
+            _ran.Release();
+            return count;
         }
 
-        Assert.True(condition());
+        public async Task NextAsync() =>
+            Assert.True(await _ran.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken), "the action did not run within 5 s");
     }
 
     [Fact]
@@ -87,27 +99,25 @@ public sealed class RenderThrottleTests
     {
         var time = new FakeTimeProvider();
         var failures = new List<Exception>();
-        var runs = 0;
+        var failed = new Runs();
+        var runs = new Runs();
         using var throttle = new RenderThrottle(TimeSpan.FromSeconds(1), time, () =>
         {
-            runs++;
+            runs.Ran();
             throw new InvalidOperationException("store gone");
-        }, failures.Add);
+        }, e =>
+        {
+            failures.Add(e);
+            failed.Ran();
+        });
 
         throttle.Poke();
-        for (var i = 0; i < 200 && failures.Count == 0; i++)
-        {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-
+        await failed.NextAsync();
         Assert.Equal("store gone", Assert.Single(failures).Message);
         throttle.Poke();
         time.Advance(TimeSpan.FromSeconds(1));
-        for (var i = 0; i < 200 && runs < 2; i++)
-        {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-
-        Assert.Equal(2, runs);
+        await runs.NextAsync(); // the first run
+        await runs.NextAsync(); // the run after the failure
+        Assert.Equal(2, runs.Count);
     }
 }

@@ -206,16 +206,11 @@ public sealed class TuiWindowTests
         /// <summary>The screen as text, one line a row.</summary>
         public string Screen() => App.Driver!.ToString()!.TrimEnd('\n').Replace("\r", "", StringComparison.Ordinal);
 
-        /// <summary>Waits (bounded) for an account change running off the UI loop to report back.</summary>
+        /// <summary>Waits (bounded) for an account change running off the UI loop to finish and report back.</summary>
         public async Task WaitForStatusAsync(string start)
         {
-            for (var i = 0; i < 500 && !State.Status.StartsWith(start, StringComparison.Ordinal); i++)
-            {
-                await Task.Delay(10, Ct);
-            }
-
+            await State.DrainAsync().WaitAsync(TimeSpan.FromSeconds(5), Ct); // the change sets the status before it ends
             Assert.StartsWith(start, State.Status, StringComparison.Ordinal);
-            await State.DrainAsync();
         }
 
         public void Dispose()
