@@ -20,6 +20,12 @@ public interface IUsageStore
     /// <summary>Totals per local day and model in a time zone, between two instants (null = open), from the summaries.</summary>
     Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken);
 
+    /// <summary>Totals per source, model, account and reasoning effort over [from, until) (null = open), exact at any boundary.</summary>
+    Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
+
+    /// <summary>The start of the UTC hour holding the oldest counted record and the end of the one holding the newest; null when there is none.</summary>
+    Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken);
+
     /// <summary>Totals per session, source and model, for sessions whose last activity is in the range.</summary>
     Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
 }

@@ -85,6 +85,18 @@ public sealed partial class SqliteUsageStore
         return rows;
     }
 
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(unit), MAX(unit) FROM usage_rollups WHERE level = 0" + (source is null ? "" : " AND source = $source");
+        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0)
+            ? (DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0) * HourMs), DateTimeOffset.FromUnixTimeMilliseconds((reader.GetInt64(1) + 1) * HourMs))
+            : null;
+    }
+
     /// <summary>The time of the oldest record that counts, if any (where "all time" starts).</summary>
     public async Task<DateTimeOffset?> ReadFirstRecordTimeAsync(string? source, CancellationToken cancellationToken)
     {

@@ -421,30 +421,57 @@ public sealed partial class SqliteUsageStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var filter = source is null ? "" : " AND source = $source";
+        // Every part of each session with a part active since $from (the index on last_ms finds
+        // them); whether the session's last activity is also before $until is decided below, once
+        // its parts are together. A GROUP BY ... HAVING here made SQLite scan the whole table.
         command.CommandText = $"""
-            SELECT s.session_id, s.source, s.model, s.first_ms, s.last_ms, s.requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests
-            FROM (SELECT session_id FROM session_summary WHERE last_ms >= $from AND requests > 0{filter}
-                  GROUP BY session_id HAVING MAX(last_ms) < $until) AS r
-            JOIN session_summary AS s ON s.session_id = r.session_id
-            WHERE s.requests > 0{filter.Replace("source", "s.source", StringComparison.Ordinal)}
+            SELECT session_id, source, model, first_ms, last_ms, requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests
+            FROM session_summary
+            WHERE requests > 0{filter}{(from is null ? "" : $" AND session_id IN (SELECT session_id FROM session_summary WHERE last_ms >= $from{filter})")}
+            ORDER BY session_id
             """;
         command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
         command.Parameters.AddWithValue("$from", from?.ToUnixTimeMilliseconds() ?? long.MinValue);
-        command.Parameters.AddWithValue("$until", until?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        var untilMs = until?.ToUnixTimeMilliseconds() ?? long.MaxValue;
         var sessions = new List<SessionSummary>();
+        var sessionStart = 0;
+        var sessionLast = long.MinValue;
+        string? current = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            var id = reader.GetString(0);
+            if (!string.Equals(current, id, StringComparison.Ordinal))
+            {
+                EndSession();
+            }
+
+            current = id;
+            var lastMs = reader.GetInt64(4);
+            sessionLast = Math.Max(sessionLast, lastMs);
             sessions.Add(new SessionSummary(
-                reader.GetString(0),
+                current,
                 reader.GetString(1),
                 reader.GetString(2),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                DateTimeOffset.FromUnixTimeMilliseconds(lastMs),
                 ReadTotals(reader, 5)));
         }
 
+        EndSession();
         return sessions;
+
+        // Drops the session just read when its last activity is not before the end of the range.
+        void EndSession()
+        {
+            if (sessionLast >= untilMs)
+            {
+                sessions.RemoveRange(sessionStart, sessions.Count - sessionStart);
+            }
+
+            sessionStart = sessions.Count;
+            sessionLast = long.MinValue;
+        }
     }
 
     private const string SumColumns = "requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests";

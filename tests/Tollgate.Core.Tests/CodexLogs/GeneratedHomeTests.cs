@@ -117,6 +117,43 @@ public sealed class GeneratedHomeTests : IDisposable
         Assert.Equal(truth.LatestLimits.Weekly, limits.Snapshot.Windows.Single(w => w.Kind == WindowKind.Weekly).UsedPercent);
     }
 
+    [Theory]
+    [InlineData("Asia/Kolkata", ReportPeriod.Monthly)]
+    [InlineData("Asia/Kolkata", ReportPeriod.Weekly)]
+    [InlineData("America/New_York", ReportPeriod.Monthly)]
+    public async Task PeriodsInAnotherZone_BoundedRange_EqualItsDaysGrouped(string zoneId, ReportPeriod period)
+    {
+        // Weeks and months in a zone without whole local days are read as one range per period;
+        // the days come from the 15-minute slots: two ways to the same numbers, per model too.
+        var truth = CodexHomeGenerator.Generate(Path.Combine(_dir.FullName, "codex"), new CodexHomeOptions { Seed = 5, NumericTimestamps = true });
+        var (ingester, store) = await SetUpAsync();
+        await ingester.IngestAsync([truth.Path], Ct);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        var days = truth.ByDay(zone).Keys.Order().ToList();
+        var range = new ReportRange(days[days.Count / 5], days[days.Count * 3 / 4], zone, null);
+
+        var report = await PeriodReport.BuildAsync(store, range, period, Ct);
+        var daily = await PeriodReport.BuildAsync(store, range, ReportPeriod.Daily, Ct);
+
+        var expected = daily.Rows.GroupBy(r => PeriodReport.PeriodStart(r.Start, period, range.WeekStart)).ToList();
+        Assert.True(expected.Count > 1, "the range must hold several periods");
+        Assert.Equal(expected.Select(g => g.Key), report.Rows.Select(r => r.Start));
+        foreach (var (group, row) in expected.Zip(report.Rows))
+        {
+            Assert.Equal(group.Sum(d => d.Totals.Requests), row.Totals.Requests);
+            AssertSame(group.Aggregate(default(TokenUsage), (a, d) => a + d.Totals.Tokens), row.Totals.Tokens, row.Key);
+            Assert.Equal(group.Sum(d => d.Totals.CostUsd), row.Totals.CostUsd);
+            var models = group.SelectMany(d => d.Models).GroupBy(m => m.Key).ToDictionary(g => g.Key, g => g.Aggregate(default(TokenUsage), (a, m) => a + m.Value.Tokens));
+            Assert.Equal(models.Keys.Order(), row.Models.Keys.Order());
+            foreach (var (model, usage) in models)
+            {
+                AssertSame(usage, row.Models[model].Tokens, row.Key + " " + model);
+            }
+        }
+
+        AssertSame(daily.Totals.Tokens, report.Totals.Tokens, "total");
+    }
+
     [Fact]
     public async Task FilesCaughtMidWrite_AddUpToTheSameTruth()
     {

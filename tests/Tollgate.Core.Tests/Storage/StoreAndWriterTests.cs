@@ -39,6 +39,38 @@ public sealed class StoreAndWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionReport_Range_HoldsTheSessionsLastActiveInIt_WithAllTheirParts()
+    {
+        var store = await StoreAsync();
+        var day = new DateTimeOffset(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
+        UsageRecord Call(string session, int hours, string model = "gpt-5.2", string source = "gateway") =>
+            Record(day.AddHours(hours), model, new TokenUsage(100, 0, 0, 10, 0), 0.01m) with { SessionId = session, Source = source };
+        await store.AppendAsync(
+        [
+            Call("before", -30), Call("before", -25),                                       // over before the range
+            Call("spans", -20), Call("spans", 5, "o4-mini"),                               // begun before, last active inside
+            Call("inside", 2), Call("inside", 3, source: "codex-log"),                   // both sources
+            Call("after", 10), Call("after", 30),                                        // last active after the range
+            Call("later", 40),
+        ], Ct);
+        var range = new ReportRange(new DateOnly(2026, 11, 10), new DateOnly(2026, 11, 10), TimeZoneInfo.Utc, null);
+
+        var report = await SessionReport.BuildAsync(store, range, new Dictionary<string, CodexSession>(), Ct);
+        var gatewayOnly = await SessionReport.BuildAsync(store, range with { Source = "gateway" }, new Dictionary<string, CodexSession>(), Ct);
+        var open = await SessionReport.BuildAsync(store, new ReportRange(null, new DateOnly(2026, 11, 10), TimeZoneInfo.Utc, null), new Dictionary<string, CodexSession>(), Ct);
+
+        Assert.Equal(["inside", "spans"], report.Sessions.Select(s => s.SessionId));
+        var spans = report.Sessions[1];
+        Assert.Equal(2, spans.Totals.Requests); // the part before the range belongs to the session too
+        Assert.Equal(["gpt-5.2", "o4-mini"], spans.Models.Keys);
+        Assert.Equal((day.AddHours(-20), day.AddHours(5)), (spans.FirstActivity, spans.LastActivity));
+        Assert.Equal(2, report.Sessions[0].Totals.Requests);
+        Assert.Equal(4, report.Totals.Requests);
+        Assert.Equal([1, 2], gatewayOnly.Sessions.Select(s => s.Totals.Requests));
+        Assert.Equal(["before", "inside", "spans"], open.Sessions.Select(s => s.SessionId));
+    }
+
+    [Fact]
     public async Task AppendAndRead_RoundTripsEveryFieldAndExactCost()
     {
         var store = await StoreAsync();
@@ -162,5 +194,11 @@ public sealed class StoreAndWriterTests : IDisposable
 
         public Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
             inner.ReadSessionSummariesAsync(from, until, source, cancellationToken);
+
+        public Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
+            inner.ReadRollupAsync(from, until, source, cancellationToken);
+
+        public Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken) =>
+            inner.ReadRecordHoursAsync(source, cancellationToken);
     }
 }

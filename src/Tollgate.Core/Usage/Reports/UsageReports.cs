@@ -16,6 +16,8 @@ public sealed class UsageTotals
     /// <summary>Calls whose usage is unknown (not zero): their tokens are not in <see cref="Tokens"/>.</summary>
     public long UnknownUsageRequests { get; private set; }
 
+    public SummaryTotals ToSummary() => new(Requests, Tokens, CostUsd, UnpricedRequests, UnknownUsageRequests);
+
     public void Add(SummaryTotals t)
     {
         Requests += t.Requests;
@@ -51,7 +53,9 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
     public static async Task<PeriodReport> BuildAsync(
         IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
     {
-        var days = await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
+        var days = period != ReportPeriod.Daily && range.TimeZone.Id != TimeZoneInfo.Local.Id
+            ? await ReadPeriodsAsync(store, range, period, cancellationToken)
+            : await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
         var rows = new Dictionary<int, PeriodSums>(); // by the period's first day number
         var totals = new UsageTotals();
         foreach (var day in days)
@@ -90,6 +94,45 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         }
 
         return new PeriodReport(period, ordered, totals, range.TimeZone);
+    }
+
+    /// <summary>
+    /// Weeks or months in a zone the store keeps no whole days for (not the machine's own): each
+    /// period's totals per model as one exact range (whole months, days and hours of the rollups,
+    /// the edges from the records), a row per period dated on its first day. Summing a year of
+    /// 15-minute slots into local days instead cost 0.4 s on a million records.
+    /// </summary>
+    private static async Task<IReadOnlyList<DaySummary>> ReadPeriodsAsync(IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
+    {
+        if (await store.ReadRecordHoursAsync(range.Source, cancellationToken) is not { } hours)
+        {
+            return [];
+        }
+
+        var (first, last) = hours;
+        var from = range.FromUtc is { } f && f > first ? f : first;
+        var until = range.UntilUtc is { } u && u < last ? u : last;
+        var periods = new List<DaySummary>();
+        for (var start = PeriodStart(range.LocalDate(from), period, range.WeekStart); range.Midnight(start) < until;)
+        {
+            var next = period == ReportPeriod.Monthly ? start.AddMonths(1) : start.AddDays(7);
+            var (periodFrom, periodUntil) = (range.Midnight(start), range.Midnight(next));
+            var rows = await store.ReadRollupAsync(periodFrom > from ? periodFrom : from, periodUntil < until ? periodUntil : until, range.Source, cancellationToken);
+            foreach (var model in rows.GroupBy(r => r.Model, StringComparer.Ordinal))
+            {
+                var sum = new UsageTotals();
+                foreach (var row in model)
+                {
+                    sum.Add(row.Totals);
+                }
+
+                periods.Add(new DaySummary(start, model.Key, sum.ToSummary()));
+            }
+
+            start = next;
+        }
+
+        return periods;
     }
 
     /// <summary>A period's sums while they are added up (a class: a report is a short process, and generic code over a value tuple is compiled at run time).</summary>
@@ -166,12 +209,16 @@ public sealed record ReportRange(DateOnly? Since, DateOnly? Until, TimeZoneInfo 
     /// <summary>The first day of a week in the weekly report.</summary>
     public DayOfWeek WeekStart { get; init; } = DayOfWeek.Monday;
 
-    public DateTimeOffset? FromUtc => Since is { } d ? LocalMidnight(d) : null;
+    public DateTimeOffset? FromUtc => Since is { } d ? Midnight(d) : null;
 
     /// <summary>Exclusive end: midnight after the <see cref="Until"/> day.</summary>
-    public DateTimeOffset? UntilUtc => Until is { } d ? LocalMidnight(d.AddDays(1)) : null;
+    public DateTimeOffset? UntilUtc => Until is { } d ? Midnight(d.AddDays(1)) : null;
 
-    private DateTimeOffset LocalMidnight(DateOnly date)
+    /// <summary>The local date of an instant in <see cref="TimeZone"/>.</summary>
+    public DateOnly LocalDate(DateTimeOffset time) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time, TimeZone).DateTime);
+
+    /// <summary>The instant a local day begins in <see cref="TimeZone"/>.</summary>
+    public DateTimeOffset Midnight(DateOnly date)
     {
         var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
         while (TimeZone.IsInvalidTime(local))
