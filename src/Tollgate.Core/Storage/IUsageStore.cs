@@ -26,7 +26,7 @@ public interface IUsageStore
     /// <summary>The start of the UTC hour holding the oldest counted record and the end of the one holding the newest; null when there is none.</summary>
     Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken);
 
-    /// <summary>Totals per session, source and model, for sessions whose last activity is in the range.</summary>
+    /// <summary>Totals per session, source and model, for sessions whose last activity is in the range; a session's parts are next to each other.</summary>
     Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
 }
 

@@ -171,28 +171,33 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
     {
         var parts = await store.ReadSessionSummariesAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
         var totals = new UsageTotals();
-        var sessions = parts
-            .GroupBy(p => p.SessionId, StringComparer.Ordinal)
-            .Select(g =>
+        var sessions = new List<SessionRow>();
+        for (var at = 0; at < parts.Count;)
+        {
+            // One session: its parts (a source and model each) are next to each other.
+            var first = parts[at];
+            var (sum, firstActivity, lastActivity) = (new UsageTotals(), first.FirstActivity, first.LastActivity);
+            var models = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
+            for (; at < parts.Count && string.Equals(parts[at].SessionId, first.SessionId, StringComparison.Ordinal); at++)
             {
-                var sum = new UsageTotals();
-                var models = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
-                foreach (var part in g)
+                var part = parts[at];
+                var model = part.Model.Length == 0 ? PeriodReport.UnknownModel : part.Model;
+                if (!models.TryGetValue(model, out var perModel))
                 {
-                    var model = part.Model.Length == 0 ? PeriodReport.UnknownModel : part.Model;
-                    if (!models.TryGetValue(model, out var perModel))
-                    {
-                        perModel = new UsageTotals();
-                        models[model] = perModel;
-                    }
-
-                    perModel.Add(part.Totals);
-                    sum.Add(part.Totals);
-                    totals.Add(part.Totals);
+                    perModel = new UsageTotals();
+                    models[model] = perModel;
                 }
 
-                return new SessionRow(g.Key, g.Min(p => p.FirstActivity), g.Max(p => p.LastActivity), sum, models, codexSessions.GetValueOrDefault(g.Key));
-            });
+                perModel.Add(part.Totals);
+                sum.Add(part.Totals);
+                totals.Add(part.Totals);
+                firstActivity = part.FirstActivity < firstActivity ? part.FirstActivity : firstActivity;
+                lastActivity = part.LastActivity > lastActivity ? part.LastActivity : lastActivity;
+            }
+
+            sessions.Add(new SessionRow(first.SessionId, firstActivity, lastActivity, sum, models, codexSessions.GetValueOrDefault(first.SessionId)));
+        }
+
         var ordered = range.Descending
             ? sessions.OrderByDescending(s => s.LastActivity).ThenByDescending(s => s.SessionId, StringComparer.Ordinal)
             : sessions.OrderBy(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal);
