@@ -42,6 +42,18 @@ public sealed class ComponentTests : IDisposable
         Assert.Contains("no earlier period", card.Markup, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("UTC", "December 2026")]
+    [InlineData("America/New_York", "November 2026")] // 03:00 UTC on the 1st is still the 30th there
+    public void ForecastCard_NamesTheMonthOfItsZone(string zoneId, string month)
+    {
+        var now = new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
+
+        var card = _context.Render<ForecastCard>(p => p.Add(c => c.Spent, UsageFigures.Zero).Add(c => c.Now, now).Add(c => c.Zone, TimeZoneInfo.FindSystemTimeZoneById(zoneId)));
+
+        Assert.Contains(month, card.Markup, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Breakdown_BarsAreSharesOfTheLargestRow()
     {
