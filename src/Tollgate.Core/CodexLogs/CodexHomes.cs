@@ -5,9 +5,10 @@ using Tollgate.Core.Storage;
 namespace Tollgate.Core.CodexLogs;
 
 /// <summary>
-/// Which Codex homes are read: those added with <c>tollgate homes add</c> (the
-/// <c>codex_homes</c> table) and those in the config's <c>[codex] homes</c>; when there are
-/// none, <c>$CODEX_HOME</c> or <c>~/.codex</c>.
+/// Which Codex homes are read: those in the config's <c>[codex] homes</c>, or when it names
+/// none <c>$CODEX_HOME</c> or <c>~/.codex</c>; plus, in either case, those added with
+/// <c>tollgate homes add</c> or the dashboard (the <c>codex_homes</c> table). Adding a home
+/// reads it too; only the config's list replaces the default.
 /// </summary>
 public sealed class CodexHomes(SqliteDatabase database, TimeProvider time)
 {
@@ -43,12 +44,39 @@ public sealed class CodexHomes(SqliteDatabase database, TimeProvider time)
         return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM codex_homes WHERE path = @path", new { path = Normalize(path) }, cancellationToken: cancellationToken)) == 1;
     }
 
-    /// <summary>The homes to read, and whether they were named by the user (then a missing one is an error, not just "no Codex here").</summary>
-    public async Task<(IReadOnlyList<string> Homes, bool Explicit)> ResolveAsync(AppPaths paths, TollgateConfig config, CancellationToken cancellationToken)
+    /// <summary>Every home, where it comes from, in order: the config's (or the default), then the added ones.</summary>
+    public async Task<IReadOnlyList<CodexHome>> ResolveAsync(AppPaths paths, TollgateConfig config, CancellationToken cancellationToken)
     {
-        var named = (await ListAddedAsync(cancellationToken)).Concat(config.CodexHomes.Select(Normalize)).Distinct(StringComparer.Ordinal).ToList();
-        return named.Count > 0 ? (named, true) : ([paths.CodexHome], false);
+        var added = await ListAddedAsync(cancellationToken);
+        IEnumerable<CodexHome> first = config.CodexHomes.Count > 0
+            ? config.CodexHomes.Select(h => new CodexHome(Normalize(h), CodexHome.FromConfig))
+            : [new CodexHome(paths.CodexHome, CodexHome.Default)];
+        var homes = new List<CodexHome>();
+        foreach (var home in first.Where(h => !added.Contains(h.Path)).Concat(added.Select(a => new CodexHome(a, CodexHome.Added))))
+        {
+            if (!homes.Exists(h => h.Path == home.Path))
+            {
+                homes.Add(home);
+            }
+        }
+
+        return homes;
     }
 
+    /// <summary>
+    /// The folders to read: a default home that does not exist is left out (no Codex on this
+    /// machine is nothing wrong); a named one stays, so the ingest reports it missing.
+    /// </summary>
+    public static IReadOnlyList<string> ToRead(IReadOnlyList<CodexHome> homes) =>
+        homes.Where(h => h.Origin != CodexHome.Default || Directory.Exists(h.Path)).Select(h => h.Path).ToList();
+
     public static string Normalize(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+}
+
+/// <summary>A Codex home and where it comes from: <c>config</c>, <c>default</c> or <c>added</c>.</summary>
+public sealed record CodexHome(string Path, string Origin)
+{
+    public const string FromConfig = "config";
+    public const string Default = "default";
+    public const string Added = "added";
 }

@@ -16,18 +16,16 @@ internal static class CodexHomeSettings
 
     public static async Task<IReadOnlyList<HomeView>> ListAsync(SqliteDatabase database, AppPaths paths, TollgateConfig config, SqliteUsageStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var homes = new CodexHomes(database, time);
-        var added = await homes.ListAddedAsync(cancellationToken);
-        var (resolved, named) = await homes.ResolveAsync(paths, config, cancellationToken);
+        var resolved = await new CodexHomes(database, time).ResolveAsync(paths, config, cancellationToken);
         var stats = await store.ReadHomeStatsAsync(cancellationToken);
         return resolved.Select(h => new HomeView(
-            h,
-            added.Contains(h) ? "added" : named ? "config" : "default",
-            Directory.Exists(h),
-            stats.GetValueOrDefault(h)?.Files ?? 0,
-            stats.GetValueOrDefault(h)?.MalformedLines ?? 0,
-            stats.GetValueOrDefault(h)?.OversizedLines ?? 0,
-            stats.GetValueOrDefault(h)?.LastRead)).ToList();
+            h.Path,
+            h.Origin,
+            Directory.Exists(h.Path),
+            stats.GetValueOrDefault(h.Path)?.Files ?? 0,
+            stats.GetValueOrDefault(h.Path)?.MalformedLines ?? 0,
+            stats.GetValueOrDefault(h.Path)?.OversizedLines ?? 0,
+            stats.GetValueOrDefault(h.Path)?.LastRead)).ToList();
     }
 
     /// <summary>The normalised folder of an absolute path that exists, or null and why it cannot be a home.</summary>

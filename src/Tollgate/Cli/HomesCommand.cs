@@ -33,12 +33,9 @@ internal sealed class HomesCommand : Command
         var list = new Command("list", "The homes that are read");
         list.SetAction((parse, ct) => RunAsync(configOption, parse, async (homes, context) =>
         {
-            var added = await homes.ListAddedAsync(ct);
-            var (resolved, named) = await homes.ResolveAsync(context.Paths, context.Config, ct);
-            foreach (var home in resolved)
+            foreach (var home in await homes.ResolveAsync(context.Paths, context.Config, ct))
             {
-                var origin = added.Contains(home) ? "added" : named ? "config" : "default";
-                Console.WriteLine($"{home}  ({origin}{(Directory.Exists(home) ? "" : ", missing")})");
+                Console.WriteLine($"{home.Path}  ({home.Origin}{(Directory.Exists(home.Path) ? "" : ", missing")})");
             }
 
             return ExitCodes.Success;

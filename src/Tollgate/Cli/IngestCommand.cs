@@ -34,12 +34,12 @@ internal static class Ingestion
         try
         {
             await database.MigrateAsync(cancellationToken);
-            var (homes, named) = homesGiven is { Length: > 0 }
-                ? (homesGiven.Select(CodexHomes.Normalize).ToList(), true)
-                : await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken);
-            if (!named && !Directory.Exists(homes[0]))
+            var homes = homesGiven is { Length: > 0 }
+                ? homesGiven.Select(CodexHomes.Normalize).ToList()
+                : CodexHomes.ToRead(await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken));
+            if (homes.Count == 0)
             {
-                return (new IngestReport(0, 0, 0, 0, 0, 0, 0, 0, []), homes, null); // no Codex on this machine: nothing to read, nothing wrong
+                return (new IngestReport(0, 0, 0, 0, 0, 0, 0, 0, []), [paths.CodexHome], null); // no Codex on this machine: nothing to read, nothing wrong
             }
 
             var store = new SqliteUsageStore(database);

@@ -104,10 +104,10 @@ internal sealed class SessionsCommand : Command
     {
         var database = new SqliteDatabase(paths.DatabasePath);
         await database.MigrateAsync(cancellationToken);
-        var (homes, named) = await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken);
-        if (!named && !Directory.Exists(homes[0]))
+        var homes = CodexHomes.ToRead(await new CodexHomes(database, TimeProvider.System).ResolveAsync(paths, config, cancellationToken));
+        if (homes.Count == 0)
         {
-            return new(new SessionCatalogResult([], 0, 0, []), homes); // no Codex on this machine: nothing to list, nothing wrong
+            return new(new SessionCatalogResult([], 0, 0, []), [paths.CodexHome]); // no Codex on this machine: nothing to list, nothing wrong
         }
 
         return new(await new SessionCatalog(new SqliteUsageStore(database)).ListAsync(homes, cancellationToken), homes);

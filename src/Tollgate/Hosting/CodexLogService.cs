@@ -75,7 +75,7 @@ internal sealed partial class CodexLogService(
         await _running.WaitAsync(cancellationToken);
         try
         {
-            var (homes, _) = await new CodexHomes(database, time).ResolveAsync(paths, config, cancellationToken);
+            var homes = (await new CodexHomes(database, time).ResolveAsync(paths, config, cancellationToken)).Select(h => h.Path).ToList();
             var present = homes.Where(Directory.Exists).ToList();
             foreach (var home in present.Where(h => !_watchers.ContainsKey(h)))
             {

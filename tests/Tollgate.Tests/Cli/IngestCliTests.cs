@@ -21,13 +21,13 @@ public sealed class IngestCliTests : IDisposable
         "{\"timestamp\":\"" + time + "\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + input
         + ",\"cached_input_tokens\":" + cached + ",\"output_tokens\":" + output + ",\"reasoning_output_tokens\":0,\"total_tokens\":" + (input + output) + "}}}}";
 
-    private async Task WriteSessionAsync(string home)
+    private async Task WriteSessionAsync(string home, string thread = Thread)
     {
-        var file = Path.Combine(home, "sessions", "2026", "11", "20", $"rollout-2026-11-20T08-00-00-{Thread}.jsonl");
+        var file = Path.Combine(home, "sessions", "2026", "11", "20", $"rollout-2026-11-20T08-00-00-{thread}.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await File.WriteAllLinesAsync(file,
         [
-            "{\"timestamp\":\"2026-11-20T08:00:00Z\",\"type\":\"session_meta\",\"payload\":{\"id\":\"" + Thread + "\",\"cwd\":\"/w\"}}",
+            "{\"timestamp\":\"2026-11-20T08:00:00Z\",\"type\":\"session_meta\",\"payload\":{\"id\":\"" + thread + "\",\"cwd\":\"/w\"}}",
             "{\"timestamp\":\"2026-11-20T08:00:01Z\",\"type\":\"turn_context\",\"payload\":{\"model\":\"gpt-5.1-codex\",\"effort\":\"high\"}}",
             Count("2026-11-20T08:00:05Z", 10_000, 8_000, 500),
             Count("2026-11-20T08:00:05Z", 10_000, 8_000, 500), // re-emitted
@@ -77,10 +77,11 @@ public sealed class IngestCliTests : IDisposable
     }
 
     [Fact]
-    public async Task Homes_AddListRemove_AndIngestReadsTheAddedOnes()
+    public async Task Homes_AddListRemove_AndIngestReadsTheAddedOnesBesidesTheDefault()
     {
         var other = Path.Combine(_dir.FullName, "other-codex");
         await WriteSessionAsync(other);
+        await WriteSessionAsync(Path.Combine(_dir.FullName, "codex"), "01a20846-0000-7000-8000-0000000000bb");
 
         var (code, _, stderr) = await TollgateProcess.RunAsync(Env(), "homes", "add", Path.Combine(_dir.FullName, "nowhere"));
         Assert.Equal(7, code);
@@ -89,11 +90,11 @@ public sealed class IngestCliTests : IDisposable
         (code, var stdout, stderr) = await TollgateProcess.RunAsync(Env(), "homes", "add", other);
         Assert.True(code == 0, stderr);
         (_, stdout, _) = await TollgateProcess.RunAsync(Env(), "homes", "list");
-        Assert.Contains($"{other}  (added)", stdout);
+        Assert.Equal([$"{Path.Combine(_dir.FullName, "codex")}  (default)", $"{other}  (added)"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
         (code, stdout, stderr) = await TollgateProcess.RunAsync(Env(), "ingest");
         Assert.True(code == 0, stderr);
-        Assert.Contains("2 new call(s)", stdout);
+        Assert.Contains("4 new call(s)", stdout); // two from each home: adding one reads it too
 
         (code, _, _) = await TollgateProcess.RunAsync(Env(), "homes", "remove", other);
         Assert.Equal(0, code);
