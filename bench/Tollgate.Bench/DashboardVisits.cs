@@ -17,7 +17,8 @@ internal static class DashboardVisits
 {
     private const int Visits = 3;
 
-    public static async Task RunAsync(string tollgateDll, string dataDir, int runs)
+    /// <param name="timings">Also print the first visit's resource timings (when the shell, the scripts and the hub answered).</param>
+    public static async Task RunAsync(string tollgateDll, string dataDir, int runs, bool timings)
     {
         var chromium = Environment.GetEnvironmentVariable("PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH") is { Length: > 0 } named ? named : "/usr/bin/chromium";
         using var playwright = await Playwright.CreateAsync();
@@ -29,12 +30,12 @@ internal static class DashboardVisits
             Directory.Delete(profiles, recursive: true);
         }
 
-        await VisitAsync(browser, tollgateDll, dataDir, profile: true); // records the profile the "on" runs replay
+        await VisitAsync(browser, tollgateDll, dataDir, profile: true, timings: false); // records the profile the "on" runs replay
         var results = new List<(bool Profile, double[] Times, double FirstPaint)>();
         for (var i = 0; i < runs * 2; i++)
         {
             var profile = i % 2 == 1;
-            var (times, firstPaint) = await VisitAsync(browser, tollgateDll, dataDir, profile);
+            var (times, firstPaint) = await VisitAsync(browser, tollgateDll, dataDir, profile, timings);
             results.Add((profile, times, firstPaint));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"profile {(profile ? "on " : "off")}: figures at {string.Join(", ", times.Select(t => $"{t:0} ms"))} (first visit painted at {firstPaint:0} ms)"));
@@ -48,7 +49,7 @@ internal static class DashboardVisits
         }
     }
 
-    private static async Task<(double[] Times, double FirstPaint)> VisitAsync(IBrowser browser, string tollgateDll, string dataDir, bool profile)
+    private static async Task<(double[] Times, double FirstPaint)> VisitAsync(IBrowser browser, string tollgateDll, string dataDir, bool profile, bool timings)
     {
         var scratch = Directory.CreateTempSubdirectory("tollgate-visits-");
         var port = FreePort();
@@ -84,6 +85,10 @@ internal static class DashboardVisits
 
                 await page.GetByTestId("by-model-row").First.WaitForAsync(new() { Timeout = 60_000 });
                 times[v] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (v == 0 && timings)
+                {
+                    Console.WriteLine(await page.EvaluateAsync<string>("performance.getEntries().map(e => `${e.name.replace(location.origin, '')} at ${Math.round(e.startTime)} ms for ${Math.round(e.duration)} ms`).join('\\n')"));
+                }
             }
 
             return (times, firstPaint);

@@ -76,7 +76,7 @@ if (args is ["dashboard-visits", var dll, var visitsStore, ..])
 {
     // The Overview's first and later visits over a large store, start-up profiles off and on.
     var runs = Array.IndexOf(args, "--runs") is > 0 and var r && r + 1 < args.Length ? int.Parse(args[r + 1], System.Globalization.CultureInfo.InvariantCulture) : 3;
-    await Tollgate.Bench.DashboardVisits.RunAsync(dll, visitsStore, runs);
+    await Tollgate.Bench.DashboardVisits.RunAsync(dll, visitsStore, runs, args.Contains("--timings"));
     return;
 }
 

@@ -34,6 +34,7 @@ internal static class DashboardHosting
             o.XmlEncryptor = new NullXmlEncryptor(); // the keys never leave this process
         });
         services.AddSingleton<LiveUpdates>();
+        services.AddHostedService<DashboardWarmup>();
         services.AddScoped<DashboardEvents>();
     }
 
