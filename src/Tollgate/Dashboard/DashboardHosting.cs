@@ -21,7 +21,7 @@ internal static class DashboardHosting
     /// <summary>Marks the endpoints the dashboard adds, so the guard knows which are its own.</summary>
     private sealed class DashboardEndpoint;
 
-    public static void AddTollgateDashboard(this IServiceCollection services)
+    public static void AddTollgateDashboard(this IServiceCollection services, bool warm)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
@@ -34,7 +34,10 @@ internal static class DashboardHosting
             o.XmlEncryptor = new NullXmlEncryptor(); // the keys never leave this process
         });
         services.AddSingleton<LiveUpdates>();
-        services.AddHostedService<DashboardWarmup>();
+        if (warm)
+        {
+            services.AddHostedService<DashboardWarmup>();
+        }
         services.AddScoped<DashboardEvents>();
     }
 

@@ -8,7 +8,9 @@ namespace Tollgate.Dashboard;
 /// Asks the gateway for its own page shell over loopback once it listens, off the request path.
 /// Without it the first visit after a start waited 0.4–0.8 s for that shell alone (the Razor
 /// component endpoint's first request), before the browser could even ask for the scripts; a
-/// browser opened at the same moment profits from whatever is done by the time it asks.
+/// browser opened at the same moment profits from whatever is done by the time it asks. Only
+/// <c>tollgate dashboard</c> runs it (a browser is on its way); in a plain <c>serve</c> the
+/// 10 MiB it costs would sit there until someone visits.
 /// (Reading the store the way the Overview does, as well, made no difference that could be measured.)
 /// </summary>
 internal sealed partial class DashboardWarmup(IServer server, IHostApplicationLifetime lifetime, ILogger<DashboardWarmup> logger) : IHostedService

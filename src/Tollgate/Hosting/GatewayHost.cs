@@ -113,7 +113,7 @@ internal static class GatewayHost
             // Blazor's scripts and MudBlazor's files are static web assets: outside a published
             // folder they are found through the build's manifest, which only Development reads unasked.
             builder.WebHost.UseStaticWebAssets();
-            services.AddTollgateDashboard();
+            services.AddTollgateDashboard(settings.WarmDashboard);
         }
 
         var app = builder.Build();

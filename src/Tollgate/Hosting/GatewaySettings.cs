@@ -22,6 +22,13 @@ internal sealed record GatewaySettings(TollgateConfig Config, AppPaths Paths)
     /// <summary>Serve the web dashboard at <c>/</c> (serve and dashboard do; most tests need not pay its start-up).</summary>
     public bool Dashboard { get; init; }
 
+    /// <summary>
+    /// Runs the dashboard's first request once the gateway listens (<see cref="Tollgate.Dashboard.DashboardWarmup"/>):
+    /// for <c>tollgate dashboard</c>, whose browser is on its way; a plain <c>serve</c> keeps the
+    /// 10 MiB it costs until someone visits.
+    /// </summary>
+    public bool WarmDashboard { get; init; }
+
     /// <summary>Routing and health settings; default: the config's <c>[routing]</c> and <c>[pools]</c>.</summary>
     public Core.Routing.RoutingOptions? Routing { get; init; }
 }

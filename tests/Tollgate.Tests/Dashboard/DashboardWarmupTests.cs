@@ -10,7 +10,7 @@ public sealed class DashboardWarmupTests
     public async Task Start_AsksForTheShellOnce_WithoutAVisit()
     {
         await using var fake = await FakeUpstream.StartAsync(app => app.Run(ctx => ctx.Response.WriteAsync("upstream", ctx.RequestAborted)));
-        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1", settings: s => s with { Dashboard = true });
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1", settings: s => s with { Dashboard = true, WarmDashboard = true });
         var warmup = gateway.Services.GetServices<IHostedService>().OfType<DashboardWarmup>().Single();
 
         await warmup.Warming.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -18,6 +18,15 @@ public sealed class DashboardWarmupTests
         Assert.Equal(200, warmup.ShellStatus); // through the guard, as a browser on this machine
         Assert.Empty(fake.Requests); // its own page: nothing went upstream
         Assert.Equal(0, gateway.Live.TotalSeen); // and nothing was recorded as a call
+    }
+
+    [Fact]
+    public async Task PlainServe_LeavesItForTheFirstVisit()
+    {
+        await using var fake = await FakeUpstream.StartAsync(app => app.Run(ctx => ctx.Response.WriteAsync("upstream", ctx.RequestAborted)));
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1", settings: s => s with { Dashboard = true });
+
+        Assert.Empty(gateway.Services.GetServices<IHostedService>().OfType<DashboardWarmup>());
     }
 
     [Theory]
