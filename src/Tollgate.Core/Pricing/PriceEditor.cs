@@ -19,9 +19,33 @@ public sealed class PriceEditor(SqliteUsageStore store, PricingOptions? config, 
 
     private readonly SemaphoreSlim _recompute = new(1, 1);
 
+    private IReadOnlyDictionary<string, ModelPrice>? _loaded;
+
     /// <summary>Loads the stored edits into the live table (at start, after the schema is migrated).</summary>
-    public async Task LoadAsync(CancellationToken cancellationToken) =>
-        live.ReplaceWith(PriceTable.Create(config, await store.ReadPriceOverridesAsync(cancellationToken)));
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var overrides = await store.ReadPriceOverridesAsync(cancellationToken);
+        live.ReplaceWith(PriceTable.Create(config, overrides));
+        _loaded = overrides;
+    }
+
+    /// <summary>
+    /// Loads the stored edits again when another process (<c>tollgate pricing</c>) changed them
+    /// since the last load; true when it did.
+    /// </summary>
+    public async Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken)
+    {
+        var overrides = await store.ReadPriceOverridesAsync(cancellationToken);
+        if (_loaded is { } loaded && loaded.Count == overrides.Count
+            && overrides.All(o => loaded.TryGetValue(o.Key, out var price) && price == o.Value))
+        {
+            return false;
+        }
+
+        live.ReplaceWith(PriceTable.Create(config, overrides));
+        _loaded = overrides;
+        return true;
+    }
 
     /// <summary>Every price in force, where it comes from, and every model the store has seen with the entry that prices it.</summary>
     public async Task<PriceList> ListAsync(CancellationToken cancellationToken)

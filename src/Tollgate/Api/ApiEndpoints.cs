@@ -281,7 +281,8 @@ internal static class ApiEndpoints
         api.Map("/{**rest}", (HttpRequest request) => ApiProblems.NotFound($"no API route {request.Method} {request.Path}"));
     }
 
-    private static readonly JsonSerializerOptions PricingJson = new(JsonSerializerDefaults.Web)
+    /// <summary>How <c>/api/pricing</c> writes a price list (and <c>tollgate pricing list --json</c>, the same).</summary>
+    public static readonly JsonSerializerOptions PricingJson = new(JsonSerializerDefaults.Web)
     {
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };

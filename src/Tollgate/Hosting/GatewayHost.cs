@@ -70,6 +70,7 @@ internal static class GatewayHost
             config.Logging.RequestLog ? new RequestLog(settings.Paths.RequestLogPath, config.Logging.RequestLogMaxBytes, config.Logging.RequestLogFiles) : null,
             sp.GetRequiredService<ILogger<UsageWriter>>()));
         services.AddHostedService<UsagePipelineService>();
+        services.AddHostedService(sp => new PriceReloader(sp.GetRequiredService<PriceEditor>(), settings.Time, sp.GetRequiredService<ILogger<PriceReloader>>()));
         services.AddSingleton(sp => new AccountRuntime(
             database,
             settings.Vault ?? new VaultKeyOptions { KeyFilePath = settings.Paths.VaultKeyPath, Passphrase = Environment.GetEnvironmentVariable("TOLLGATE_MASTER_KEY") },
