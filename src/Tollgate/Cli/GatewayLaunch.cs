@@ -23,6 +23,7 @@ internal static class GatewayLaunch
         Func<GatewaySettings, GatewaySettings>? adjust,
         CancellationToken cancellationToken)
     {
+        JitProfile.Start(parse.CommandResult.Command); // first: the profile covers the whole start
         var (paths, config) = CliContext.Load(parse.GetValue(configOption));
         if (config is null)
         {

@@ -5,8 +5,9 @@ using Tollgate.Core.Configuration;
 namespace Tollgate.Cli;
 
 /// <summary>
-/// Start-up profiles for the commands that run the gateway (<c>serve</c>, <c>tui</c>,
-/// <c>dashboard</c>), through .NET's multicore JIT: a run records which methods it had to compile
+/// Start-up profiles for the commands that start a gateway (<c>serve</c>, <c>tui</c>,
+/// <c>dashboard</c> when none runs yet: <see cref="GatewayLaunch"/> starts the profile), through
+/// .NET's multicore JIT: a run records which methods it had to compile
 /// in its first minute, and the next run of the same command compiles them ahead of need on a
 /// spare core. The first dashboard visit after a start is what it is for: most of that visit was
 /// the JIT of Blazor and MudBlazor (bench/README.md). The short report commands gained nothing
@@ -22,12 +23,10 @@ internal static class JitProfile
 {
     public const string Folder = "jit";
 
-    public static void Start(ParseResult parse)
+    /// <summary>Starts recording (and replays the last run's profile) for the gateway this command is about to start.</summary>
+    public static void Start(Command command)
     {
-        var command = parse.CommandResult.Command;
-        if (command is not (RootCommand or ServeCommand or TuiCommand or DashboardCommand)
-            || parse.Action != command.Action // --help, --version
-            || Environment.GetEnvironmentVariable("TOLLGATE_JIT_PROFILE") == "0")
+        if (Environment.GetEnvironmentVariable("TOLLGATE_JIT_PROFILE") == "0")
         {
             return;
         }

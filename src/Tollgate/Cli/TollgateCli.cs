@@ -52,7 +52,6 @@ internal static class TollgateCli
             return ExitCodes.InvalidArguments;
         }
 
-        JitProfile.Start(parse);
         try
         {
             // The host handles Ctrl+C/SIGTERM itself and drains the usage writer; the parser's own

@@ -1,4 +1,5 @@
 using Tollgate.Cli;
+using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.Cli;
 
@@ -57,6 +58,20 @@ public sealed class JitProfileTests : IDisposable
 
         Assert.True(code == 0, stderr);
         Assert.Equal(0, help.ExitCode);
+        Assert.False(Directory.Exists(Profiles));
+    }
+
+    [Fact]
+    public async Task Dashboard_GatewayAlreadyRunning_RecordsNothing()
+    {
+        // Only opening the page: a profile of that would replace the one of a real start.
+        Directory.CreateDirectory(DataDir);
+        await using var gateway = await TestGateway.StartAsync(settings: s => s with { Dashboard = true });
+        var port = new Uri(gateway.BaseUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (code, _, stderr) = await TollgateProcess.RunAsync(_sandbox.Env(), "dashboard", "--port", port, "--no-open");
+
+        Assert.True(code == 0, stderr);
         Assert.False(Directory.Exists(Profiles));
     }
 
