@@ -30,6 +30,7 @@ internal static class TollgateCli
 
         root.Subcommands.Add(new HomesCommand(config));
         root.Subcommands.Add(new PricingCommand(config));
+        root.Subcommands.Add(new DoctorCommand(config));
         root.Subcommands.Add(new AccountsCommand(config));
         root.Subcommands.Add(new KeysCommand());
         root.Subcommands.Add(new VaultCommand());
