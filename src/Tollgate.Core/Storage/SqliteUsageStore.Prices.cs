@@ -157,6 +157,11 @@ public sealed partial class SqliteUsageStore
             SELECT session_id, source, model, MIN(time_ms), MAX(time_ms), {SumSelect} FROM (
                 SELECT session_id, source, COALESCE(model, '') AS model, time_ms, {RecordSums} FROM usage_records WHERE duplicate_of IS NULL AND session_id IS NOT NULL)
             GROUP BY session_id, source, model;
+            DELETE FROM session_totals;
+            INSERT INTO session_totals (session_id, source, first_ms, last_ms, parts)
+            SELECT session_id, source, MIN(first_ms), MAX(last_ms), group_concat({PackedPart}, ';')
+            FROM session_summary WHERE requests > 0
+            GROUP BY session_id, source;
 
             DELETE FROM usage_rollups;
             INSERT INTO usage_rollups (level, unit, source, model, account, effort, {SumColumns})

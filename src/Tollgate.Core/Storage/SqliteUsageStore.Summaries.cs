@@ -10,7 +10,8 @@ namespace Tollgate.Core.Storage;
 /// The summaries reports read instead of the records: <c>usage_buckets</c> (15-minute UTC slots,
 /// so a day in any time zone — all offsets are whole quarter hours — is a sum of whole slots),
 /// <c>local_days</c> (whole days in one time zone, the one reports use most: see
-/// <see cref="ReadDaysAsync"/>) and <c>session_summary</c>. All are additive and change in the
+/// <see cref="ReadDaysAsync"/>) and <c>session_summary</c> (with <c>session_totals</c>, its rows
+/// per session packed, made again from it for each session a change touches). All are additive and change in the
 /// same transaction as the records; a record counted elsewhere
 /// (<see cref="UsageRecord.DuplicateOf"/>) is in none.
 /// </summary>
@@ -74,6 +75,34 @@ public sealed partial class SqliteUsageStore
                 "DELETE FROM usage_rollups WHERE level = @Level AND unit = @Bucket AND source = @Source AND model = @Model AND account = @Account AND effort = @Effort AND requests <= 0",
                 rollups,
                 tx);
+        }
+
+        RefreshSessionTotals(connection, sessions.Select(s => (s.SessionId!, s.Source)).Distinct()); // session rows always carry their id
+    }
+
+    /// <summary>
+    /// A part of <c>session_totals.parts</c>: the model (hex, so no name can break the packing),
+    /// first and last activity, then the sums in the order of <see cref="SumColumns"/>.
+    /// </summary>
+    private const string PackedPart = """
+        hex(model) || ',' || first_ms || ',' || last_ms || ',' || requests || ',' || input_tokens || ',' || cached_input_tokens || ',' || cache_write_tokens
+        || ',' || output_tokens || ',' || reasoning_tokens || ',' || cost_pusd || ',' || unpriced_requests || ',' || unknown_usage_requests
+        """;
+
+    /// <summary>Makes each session's <c>session_totals</c> row again from its <c>session_summary</c> rows (or removes it when none count).</summary>
+    private static void RefreshSessionTotals(SqliteConnection connection, IEnumerable<(string SessionId, string Source)> sessions)
+    {
+        using var remove = new BulkInsert(connection, "DELETE FROM session_totals WHERE session_id = ?1 AND source = ?2");
+        using var insert = new BulkInsert(connection, $"""
+            INSERT INTO session_totals (session_id, source, first_ms, last_ms, parts)
+            SELECT session_id, source, MIN(first_ms), MAX(last_ms), group_concat({PackedPart}, ';')
+            FROM session_summary WHERE session_id = ?1 AND source = ?2 AND requests > 0
+            GROUP BY session_id, source
+            """);
+        foreach (var (sessionId, source) in sessions)
+        {
+            remove.Add(sessionId).Add(source).Run();
+            insert.Add(sessionId).Add(source).Run();
         }
     }
 
@@ -421,13 +450,12 @@ public sealed partial class SqliteUsageStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var filter = source is null ? "" : " AND source = $source";
-        // Every part of each session with a part active since $from (the index on last_ms finds
-        // them); whether the session's last activity is also before $until is decided below, once
-        // its parts are together. A GROUP BY ... HAVING here made SQLite scan the whole table.
+        // Every session (and source) with activity since $from, its parts packed in one text: the
+        // index on last_ms finds them; whether the session's last activity is also before $until
+        // is decided below, once its sources are together.
         command.CommandText = $"""
-            SELECT session_id, source, model, first_ms, last_ms, requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests
-            FROM session_summary
-            WHERE requests > 0{filter}{(from is null ? "" : $" AND session_id IN (SELECT session_id FROM session_summary WHERE last_ms >= $from{filter})")}
+            SELECT session_id, source, parts FROM session_totals
+            WHERE 1 = 1{filter}{(from is null ? "" : $" AND session_id IN (SELECT session_id FROM session_totals WHERE last_ms >= $from{filter})")}
             ORDER BY session_id
             """;
         command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
@@ -437,6 +465,8 @@ public sealed partial class SqliteUsageStore
         var sessionStart = 0;
         var sessionLast = long.MinValue;
         string? current = null;
+        var models = new Dictionary<string, string>(StringComparer.Ordinal);
+        var parts = new List<(string Model, long FirstMs, long LastMs, SummaryTotals Totals)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -447,15 +477,15 @@ public sealed partial class SqliteUsageStore
             }
 
             current = id;
-            var lastMs = reader.GetInt64(4);
-            sessionLast = Math.Max(sessionLast, lastMs);
-            sessions.Add(new SessionSummary(
-                current,
-                reader.GetString(1),
-                reader.GetString(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                DateTimeOffset.FromUnixTimeMilliseconds(lastMs),
-                ReadTotals(reader, 5)));
+            var partSource = reader.GetString(1);
+            parts.Clear();
+            UnpackParts(reader.GetString(2), models, parts);
+            foreach (var part in parts)
+            {
+                sessionLast = Math.Max(sessionLast, part.LastMs);
+                sessions.Add(new SessionSummary(
+                    current, partSource, part.Model, DateTimeOffset.FromUnixTimeMilliseconds(part.FirstMs), DateTimeOffset.FromUnixTimeMilliseconds(part.LastMs), part.Totals));
+            }
         }
 
         EndSession();
@@ -471,6 +501,56 @@ public sealed partial class SqliteUsageStore
 
             sessionStart = sessions.Count;
             sessionLast = long.MinValue;
+        }
+    }
+
+    /// <summary>
+    /// Adds the parts packed by <see cref="PackedPart"/> (separated by ';') to <paramref name="into"/>,
+    /// read in place: a report of every session unpacks a quarter of a million of them.
+    /// </summary>
+    /// <param name="models">Model names already decoded, by their hex (a store holds a handful).</param>
+    internal static void UnpackParts(string packed, Dictionary<string, string> models, List<(string Model, long FirstMs, long LastMs, SummaryTotals Totals)> into)
+    {
+        var names = models.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<long> n = stackalloc long[11];
+        var rest = packed.AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOf(';');
+            var part = end < 0 ? rest : rest[..end];
+            var comma = part.IndexOf(',');
+            if (comma < 0)
+            {
+                throw new InvalidDataException("a packed session part has no fields");
+            }
+
+            var hex = part[..comma];
+            if (!names.TryGetValue(hex, out var model))
+            {
+                model = System.Text.Encoding.UTF8.GetString(Convert.FromHexString(hex));
+                names[hex] = model;
+            }
+
+            var fields = part[(comma + 1)..];
+            for (var i = 0; i < n.Length; i++)
+            {
+                var next = fields.IndexOf(',');
+                if ((next < 0) != (i == n.Length - 1))
+                {
+                    throw new InvalidDataException("a packed session part does not have 12 fields");
+                }
+
+                n[i] = long.Parse(next < 0 ? fields : fields[..next], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
+                fields = next < 0 ? [] : fields[(next + 1)..];
+            }
+
+            into.Add((model, n[0], n[1], new SummaryTotals(n[2], new TokenUsage(n[3], n[4], n[5], n[6], n[7]), Money.FromPico(n[8]) ?? 0m, n[9], n[10])));
+            if (end < 0)
+            {
+                return;
+            }
+
+            rest = rest[(end + 1)..];
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class MigrationTests : IDisposable
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; DROP INDEX ix_usage_records_time_id; CREATE INDEX ix_usage_records_time ON usage_records(time_ms); PRAGMA user_version = 9;";
+            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; DROP INDEX ix_usage_records_time_id; CREATE INDEX ix_usage_records_time ON usage_records(time_ms); DROP TABLE session_totals; PRAGMA user_version = 9;";
             await command.ExecuteNonQueryAsync(Ct);
         }
 
@@ -80,5 +80,52 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(rangeBefore, await store.ReadRollupAsync(start.AddDays(-70).AddMinutes(7), start.AddDays(2).AddHours(5), "gateway", Ct));
         Assert.Equal(before, after);
         Assert.Equal(utcBefore, utcAfter);
+    }
+
+    [Fact]
+    public async Task SessionTotals_AreBuiltFromAStoreWrittenBeforeThem_AndHoldEverySessionPart()
+    {
+        var path = Path.Combine(_dir.FullName, "sessions.db");
+        var store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+        var records = new Tollgate.Testing.UsageRecordGenerator { Count = 600, Days = 20 }.Generate()
+            .Select((r, i) => i % 7 == 0 ? r with { Model = i % 14 == 0 ? null : "odd;name,with\u001eall" } : r) // unknown and awkward model names
+            .ToList();
+        await store.AppendAsync(records, Ct);
+        var summaryRows = new List<(string, string, string, long, long, long, long)>();
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT session_id, source, model, first_ms, last_ms, requests, input_tokens FROM session_summary WHERE requests > 0";
+            await using (var reader = await command.ExecuteReaderAsync(Ct))
+            {
+                while (await reader.ReadAsync(Ct))
+                {
+                    summaryRows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+                }
+            }
+        }
+
+        static List<(string, string, string, long, long, long, long)> Parts(IEnumerable<SessionSummary> parts) => parts
+            .Select(p => (p.SessionId, p.Source, p.Model, p.FirstActivity.ToUnixTimeMilliseconds(), p.LastActivity.ToUnixTimeMilliseconds(), p.Totals.Requests, p.Totals.Tokens.InputTokens))
+            .Order().ToList();
+        var written = Parts(await store.ReadSessionSummariesAsync(null, null, null, Ct));
+        Assert.Equal(summaryRows.Order().ToList(), written);
+        Assert.Contains(written, p => p.Item3 == "odd;name,with\u001eall");
+
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE session_totals; PRAGMA user_version = 11;";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        SqliteConnection.ClearAllPools();
+        store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal(written, Parts(await store.ReadSessionSummariesAsync(null, null, null, Ct)));
     }
 }
