@@ -24,6 +24,7 @@ public static partial class ConfigLoader
         new("server", "port", "an integer from 0 to 65535", (b, v) => Int(v, 0, 65535, n => b.Port = (int)n)),
         new("server", "allow_non_loopback", "true or false", (b, v) => Bool(v, x => b.AllowNonLoopback = x)),
         new("server", "inline_io", "true or false", (b, v) => Bool(v, x => b.InlineIo = x)),
+        new("server", "dashboard", "true or false", (b, v) => Bool(v, x => b.Dashboard = x)),
         new("server", "max_request_body_mb", "an integer from 64 to 4096", (b, v) => Int(v, 64, 4096, n => b.MaxRequestBodyBytes = n * 1024 * 1024)),
         new("server", "idle_timeout_seconds", "an integer from 1 to 86400", (b, v) => Int(v, 1, 86400, n => b.IdleTimeout = TimeSpan.FromSeconds(n))),
         new("upstreams", "openai", "an absolute http(s) URL", (b, v) => Url(v, s => (b.OpenAI, b.OpenAIExplicit) = (s, true))),
@@ -365,6 +366,7 @@ public static partial class ConfigLoader
         public long MaxRequestBodyBytes { get; set; } = new ServerConfig().MaxRequestBodyBytes;
         public TimeSpan IdleTimeout { get; set; } = new ServerConfig().IdleTimeout;
         public bool InlineIo { get; set; } = new ServerConfig().InlineIo;
+        public bool Dashboard { get; set; } = new ServerConfig().Dashboard;
         public string OpenAI { get; set; } = new UpstreamsConfig().OpenAI;
         public bool OpenAIExplicit { get; set; }
         public string Anthropic { get; set; } = new UpstreamsConfig().Anthropic;
@@ -386,7 +388,7 @@ public static partial class ConfigLoader
 
         public TollgateConfig Build() => new()
         {
-            Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout, InlineIo = InlineIo },
+            Server = new ServerConfig { Host = Host, Port = Port, AllowNonLoopback = AllowNonLoopback, MaxRequestBodyBytes = MaxRequestBodyBytes, IdleTimeout = IdleTimeout, InlineIo = InlineIo, Dashboard = Dashboard },
             Upstreams = new UpstreamsConfig { OpenAI = OpenAI, OpenAIExplicit = OpenAIExplicit, Anthropic = Anthropic, ChatGpt = ChatGpt },
             Logging = new LoggingConfig { Level = LogLevel, RequestLog = RequestLog, RequestLogMaxBytes = RequestLogMaxBytes, RequestLogFiles = RequestLogFiles, BodyLog = BodyLog },
             Pricing = new PricingOptions { Models = Prices, Aliases = Aliases, Default = DefaultPrice },

@@ -41,6 +41,12 @@ public sealed record ServerConfig
     /// read and write. Halves the CPU per request at low concurrency (see bench/README.md).
     /// </summary>
     public bool InlineIo { get; init; } = true;
+
+    /// <summary>
+    /// Serves the web dashboard at <c>/</c> (<c>tollgate dashboard</c> always does). Off, a
+    /// gateway that only forwards does without Blazor and MudBlazor: less memory, less start-up.
+    /// </summary>
+    public bool Dashboard { get; init; } = true;
 }
 
 /// <summary><c>[upstreams]</c>: where pass-through traffic goes.</summary>

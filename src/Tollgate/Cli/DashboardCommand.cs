@@ -45,7 +45,7 @@ internal sealed class DashboardCommand : Command
             return ExitCodes.Success;
         }
 
-        var started = await GatewayLaunch.StartAsync(parse, configOption, _flags, adjust: s => s with { WarmDashboard = true }, cancellationToken);
+        var started = await GatewayLaunch.StartAsync(parse, configOption, _flags, adjust: s => s with { Dashboard = true, WarmDashboard = true }, cancellationToken);
         if (started.App is not { } app)
         {
             return started.ExitCode;

@@ -51,7 +51,7 @@ internal static class GatewayLaunch
         }
 
         GatewayHost.PrepareProcess(overridden);
-        var settings = new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true, Dashboard = true };
+        var settings = new GatewaySettings(overridden, paths) { Vault = AccountsContext.VaultOptions(paths), WatchConfig = true, Dashboard = overridden.Server.Dashboard };
         settings = adjust?.Invoke(settings) ?? settings;
         var (app, error) = GatewayHost.Build(settings);
         if (app is null)

@@ -14,6 +14,7 @@ public sealed class ConfigLoaderTests
             port = 9000
             max_request_body_mb = 128
             idle_timeout_seconds = 60
+            dashboard = false
 
             [upstreams]
             openai = "http://127.0.0.1:1234/v1/"
@@ -35,6 +36,8 @@ public sealed class ConfigLoaderTests
         Assert.Equal(9000, config.Server.Port);
         Assert.Equal(128L * 1024 * 1024, config.Server.MaxRequestBodyBytes);
         Assert.Equal(TimeSpan.FromSeconds(60), config.Server.IdleTimeout);
+        Assert.False(config.Server.Dashboard);
+        Assert.True(new ServerConfig().Dashboard); // on unless turned off
         Assert.Equal("http://127.0.0.1:1234/v1", config.Upstreams.OpenAI);
         Assert.Equal("warning", config.Logging.Level);
         Assert.Equal(20.5m, config.Pricing.Models["gpt-6.1-sol"].Output);
@@ -51,6 +54,7 @@ public sealed class ConfigLoaderTests
     [InlineData("[pricing.models.x]\ninput = 1", "pricing.models.\"x\".output is required")]
     [InlineData("[pricing.models.x]\ninput = -1\noutput = 1", "must be a non-negative number")]
     [InlineData("[server\nport = 1", "not valid TOML")]
+    [InlineData("[server]\ndashboard = \"no\"", "server.dashboard must be true or false")]
     public void Parse_BadField_ErrorNamesIt(string toml, string expected)
     {
         var result = ConfigLoader.Parse("tollgate.toml", toml);

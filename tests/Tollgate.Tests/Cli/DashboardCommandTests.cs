@@ -40,4 +40,29 @@ public sealed class DashboardCommandTests : IDisposable
         dashboard.Terminate();
         Assert.Equal(0, await dashboard.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
+
+    [Fact]
+    public async Task DashboardTurnedOff_ServeForwardsTheRoot_ButTheDashboardCommandStillServesIt()
+    {
+        await using var fake = await FakeUpstream.StartAsync(app => app.Run(ctx => ctx.Response.WriteAsync("upstream " + ctx.Request.Path, ctx.RequestAborted)));
+        var env = _sandbox.Env();
+        env["TOLLGATE_SERVER__DASHBOARD"] = "false";
+        using var http = new HttpClient();
+
+        await using (var serve = TollgateProcess.Start(env, "serve", "--port", "0", "--upstream", fake.BaseUrl + "/v1"))
+        {
+            var banner = await serve.WaitForStderrAsync("listening on", TimeSpan.FromSeconds(60));
+            var url = System.Text.RegularExpressions.Regex.Match(banner, @"http://127\.0\.0\.1:\d+").Value;
+            Assert.Equal("upstream /v1/", await http.GetStringAsync(url + "/", Ct)); // no dashboard: the root is a client's call, forwarded
+            serve.Terminate();
+            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+
+        await using var dashboard = TollgateProcess.Start(env, "dashboard", "--port", "0", "--no-open", "--upstream", fake.BaseUrl + "/v1");
+        await dashboard.WaitForStderrAsync("gateway started", TimeSpan.FromSeconds(60));
+        var page = dashboard.Stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("http://", StringComparison.Ordinal));
+        Assert.Contains("_framework/blazor.web.js", await http.GetStringAsync(page, Ct), StringComparison.Ordinal);
+        dashboard.Terminate();
+        Assert.Equal(0, await dashboard.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
 }
