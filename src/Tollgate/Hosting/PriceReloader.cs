@@ -18,10 +18,7 @@ internal sealed partial class PriceReloader(PriceEditor prices, TimeProvider tim
             try
             {
                 await Task.Delay(Interval, time, stoppingToken);
-                if (await prices.ReloadIfChangedAsync(stoppingToken))
-                {
-                    LogReloaded(logger);
-                }
+                await CheckAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -32,6 +29,18 @@ internal sealed partial class PriceReloader(PriceEditor prices, TimeProvider tim
                 LogReloadFailed(logger, ex); // the prices loaded last stay in force; the next round tries again
             }
         }
+    }
+
+    /// <summary>One round: takes the stored edits up when they changed; true when they had.</summary>
+    public async Task<bool> CheckAsync(CancellationToken cancellationToken)
+    {
+        var changed = await prices.ReloadIfChangedAsync(cancellationToken);
+        if (changed)
+        {
+            LogReloaded(logger);
+        }
+
+        return changed;
     }
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Prices were edited outside this gateway: new calls are priced with the edits")]

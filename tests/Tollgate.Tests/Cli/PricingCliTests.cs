@@ -95,22 +95,21 @@ public sealed class PricingCliTests : IDisposable
     }
 
     [Fact]
-    public async Task RunningGateway_TakesUpAnEditMadeElsewhere_WithinItsInterval()
+    public async Task RunningGateway_TakesUpAnEditMadeElsewhere_OnItsNextRound()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
-        await using var gateway = await TestGateway.StartAsync(settings: s => s with { Time = time });
+        // A clock that never moves: the reloader's own rounds (every five seconds) stay out of the way.
+        await using var gateway = await TestGateway.StartAsync(settings: s => s with { Time = new FakeTimeProvider(DateTimeOffset.UnixEpoch) });
+        var reloader = gateway.Services.GetServices<IHostedService>().OfType<PriceReloader>().Single();
         var live = gateway.Services.GetRequiredService<PriceTable>();
         var usage = new TokenUsage(1_000_000, 0, 0, 1_000_000, 0);
         Assert.Null(live.Cost(Model, usage, null));
+        Assert.False(await reloader.CheckAsync(Ct)); // nothing changed yet
 
         // Another process's edit: straight into the same database, as 'tollgate pricing set' does.
-        await new SqliteUsageStore(gateway.Store.DatabasePath).SavePriceOverridesAsync(new Dictionary<string, ModelPrice?> { [Model] = new(2m, 2m, 8m) }, time.GetUtcNow(), Ct);
-        for (var i = 0; i < 200 && live.Cost(Model, usage, null) is null; i++)
-        {
-            time.Advance(PriceReloader.Interval);
-            await Task.Delay(10, Ct); // the reloader's read runs on the thread pool; bounded
-        }
+        await new SqliteUsageStore(gateway.Store.DatabasePath).SavePriceOverridesAsync(new Dictionary<string, ModelPrice?> { [Model] = new(2m, 2m, 8m) }, DateTimeOffset.UnixEpoch, Ct);
 
+        Assert.True(await reloader.CheckAsync(Ct));
         Assert.Equal(10m, live.Cost(Model, usage, null));
+        Assert.False(await reloader.CheckAsync(Ct)); // taken up once
     }
 }

@@ -16,7 +16,18 @@ public sealed class UsageTotals
     /// <summary>Calls whose usage is unknown (not zero): their tokens are not in <see cref="Tokens"/>.</summary>
     public long UnknownUsageRequests { get; private set; }
 
-    public SummaryTotals ToSummary() => new(Requests, Tokens, CostUsd, UnpricedRequests, UnknownUsageRequests);
+    /// <summary>Adds <paramref name="t"/> to the model's totals in <paramref name="models"/> (an unknown model, "", under <see cref="PeriodReport.UnknownModel"/>).</summary>
+    public static void AddByModel(IDictionary<string, UsageTotals> models, string model, SummaryTotals t)
+    {
+        var key = model.Length == 0 ? PeriodReport.UnknownModel : model;
+        if (!models.TryGetValue(key, out var totals))
+        {
+            totals = new UsageTotals();
+            models[key] = totals;
+        }
+
+        totals.Add(t);
+    }
 
     public void Add(SummaryTotals t)
     {
@@ -67,14 +78,7 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
                 rows[start] = row;
             }
 
-            var model = day.Model.Length == 0 ? UnknownModel : day.Model;
-            if (!row.Models.TryGetValue(model, out var perModel))
-            {
-                perModel = new UsageTotals();
-                row.Models[model] = perModel;
-            }
-
-            perModel.Add(day.Totals);
+            UsageTotals.AddByModel(row.Models, day.Model, day.Totals);
             row.Totals.Add(day.Totals);
             totals.Add(day.Totals);
         }
@@ -117,17 +121,9 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         {
             var next = period == ReportPeriod.Monthly ? start.AddMonths(1) : start.AddDays(7);
             var (periodFrom, periodUntil) = (range.Midnight(start), range.Midnight(next));
+            // A row per source, model, account and effort, dated on the period's first day: the caller sums them by model.
             var rows = await store.ReadRollupAsync(periodFrom > from ? periodFrom : from, periodUntil < until ? periodUntil : until, range.Source, cancellationToken);
-            foreach (var model in rows.GroupBy(r => r.Model, StringComparer.Ordinal))
-            {
-                var sum = new UsageTotals();
-                foreach (var row in model)
-                {
-                    sum.Add(row.Totals);
-                }
-
-                periods.Add(new DaySummary(start, model.Key, sum.ToSummary()));
-            }
+            periods.AddRange(rows.Select(r => new DaySummary(start, r.Model, r.Totals)));
 
             start = next;
         }
@@ -181,14 +177,7 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
             for (; at < parts.Count && string.Equals(parts[at].SessionId, first.SessionId, StringComparison.Ordinal); at++)
             {
                 var part = parts[at];
-                var model = part.Model.Length == 0 ? PeriodReport.UnknownModel : part.Model;
-                if (!models.TryGetValue(model, out var perModel))
-                {
-                    perModel = new UsageTotals();
-                    models[model] = perModel;
-                }
-
-                perModel.Add(part.Totals);
+                UsageTotals.AddByModel(models, part.Model, part.Totals);
                 sum.Add(part.Totals);
                 totals.Add(part.Totals);
                 firstActivity = part.FirstActivity < firstActivity ? part.FirstActivity : firstActivity;
