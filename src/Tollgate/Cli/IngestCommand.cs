@@ -124,6 +124,7 @@ internal sealed class IngestCommand : Command
             .StartAsync(async context =>
             {
                 var task = context.AddTask("Reading Codex session logs", maxValue: 1);
+                context.Refresh(); // drawn at once, not at the first tick: a short ingest would end before it
                 result = await run(new BarProgress(task));
                 task.StopTask();
             });
