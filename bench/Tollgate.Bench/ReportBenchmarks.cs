@@ -9,7 +9,7 @@ namespace Tollgate.Bench;
 /// Report queries on a store of one million records (a year of heavy use: gateway and Codex-log
 /// records, six models, 40,000 sessions), target under 50 ms each. Reports in the machine's own
 /// zone read whole local days (run with <c>TZ=Europe/Berlin</c> to give it DST); another zone
-/// is summed from the 15-minute slots.
+/// is read as rollup ranges per period (whole UTC days and months, plus or minus hours and slots at each end).
 /// </summary>
 [MemoryDiagnoser]
 public class ReportBenchmarks
@@ -18,6 +18,7 @@ public class ReportBenchmarks
     private static readonly string[] Models = ["gpt-5.1-codex", "gpt-5.2", "gpt-5-codex", "gpt-5.1-codex-mini", "claude-sonnet-4-5", "o4-mini"];
     private readonly TimeZoneInfo _local = TimeZoneInfo.Local;
     private readonly TimeZoneInfo _other = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+    private readonly TimeZoneInfo _far = TimeZoneInfo.FindSystemTimeZoneById("Pacific/Auckland");
     private SqliteUsageStore _store = null!;
 
     /// <summary>
@@ -98,6 +99,19 @@ public class ReportBenchmarks
     [Benchmark]
     public Task<PeriodReport> MonthlyAllTimeOtherZone() =>
         PeriodReport.BuildAsync(_store, new ReportRange(null, null, _other, null), ReportPeriod.Monthly, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> WeeklyAllTimeOtherZone() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _other, null), ReportPeriod.Weekly, CancellationToken.None);
+
+    [Benchmark]
+    public Task<PeriodReport> DailyAllTimeOtherZone() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _other, null), ReportPeriod.Daily, CancellationToken.None);
+
+    /// <summary>The zone whose days are furthest from UTC's (+13 h in its summer): the most hours to add and take at each end of a day.</summary>
+    [Benchmark]
+    public Task<PeriodReport> DailyAllTimeFarZone() =>
+        PeriodReport.BuildAsync(_store, new ReportRange(null, null, _far, null), ReportPeriod.Daily, CancellationToken.None);
 
     [Benchmark]
     public Task<SessionReport> SessionsLast30Days() =>

@@ -20,6 +20,9 @@ public interface IUsageStore
     /// <summary>Totals per local day and model in a time zone, between two instants (null = open), from the summaries.</summary>
     Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken);
 
+    /// <summary>Totals per period and model (model "" = unknown), each row dated on its period's <see cref="PeriodSpan.Key"/>; exact at any boundary.</summary>
+    Task<IReadOnlyList<DaySummary>> ReadPeriodsAsync(IReadOnlyList<PeriodSpan> periods, string? source, CancellationToken cancellationToken);
+
     /// <summary>Totals per source, model, account and reasoning effort over [from, until) (null = open), exact at any boundary.</summary>
     Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
 

@@ -32,7 +32,7 @@ public sealed partial class SqliteUsageStore
     ];
 
     /// <summary>The UTC calendar month of a time, as months since January 1970.</summary>
-    private static long MonthOf(long ms)
+    internal static long MonthOf(long ms)
     {
         var date = DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime;
         return ((date.Year - 1970) * 12L) + date.Month - 1;
@@ -43,7 +43,7 @@ public sealed partial class SqliteUsageStore
         "((CAST(strftime('%Y', time_ms / 1000, 'unixepoch') AS INTEGER) - 1970) * 12 + CAST(strftime('%m', time_ms / 1000, 'unixepoch') AS INTEGER) - 1)";
 
     /// <summary>The day number (since 1970-01-01) on which a month begins.</summary>
-    private static long FirstDayOf(long month) =>
+    internal static long FirstDayOf(long month) =>
         (long)(new DateTime(1970 + (int)(month / 12), (int)(month % 12) + 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).TotalDays;
 
     /// <summary>Where an open end of a range stops: 9999-12-31, a whole UTC day.</summary>
@@ -218,7 +218,7 @@ public sealed partial class SqliteUsageStore
         return points.OrderBy(p => p.Key).Select(p => new SeriesPoint(p.Key, p.Value.ToTotals())).ToList();
     }
 
-    private static long CeilDiv(long value, long unit) => value <= 0 ? -(-value / unit) : ((value - 1) / unit) + 1;
+    internal static long CeilDiv(long value, long unit) => value <= 0 ? -(-value / unit) : ((value - 1) / unit) + 1;
 
     private static SummaryCounts ReadCounts(SqliteDataReader reader, int at) => new()
     {

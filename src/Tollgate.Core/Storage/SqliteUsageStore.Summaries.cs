@@ -120,7 +120,7 @@ public sealed partial class SqliteUsageStore
 
     private const string DayZoneKey = "local_days_zone";
 
-    private static long LocalDay(DateTimeOffset time, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time, zone).DateTime).DayNumber;
+    private static long LocalDay(DateTimeOffset time, TimeZoneInfo zone) => LocalCalendar.Date(zone, time).DayNumber;
 
     /// <summary>The zone <c>local_days</c> is kept in, read inside the writer's transaction (another process may have rebuilt it for another zone).</summary>
     private static async Task<TimeZoneInfo?> DayZoneAsync(SqliteConnection connection, SqliteTransaction? tx)
@@ -308,8 +308,7 @@ public sealed partial class SqliteUsageStore
 
     /// <summary>
     /// Sums per local day and model in <paramref name="zone"/>, between two instants (null =
-    /// open), straight from the 15-minute slots: the zone's offsets over the range become one
-    /// SQL <c>CASE</c>, so SQLite returns days, not slots.
+    /// open): from <c>local_days</c> in the machine's zone, else each day from the rollups.
     /// </summary>
     public async Task<IReadOnlyList<DaySummary>> ReadDaysAsync(
         DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
@@ -321,7 +320,7 @@ public sealed partial class SqliteUsageStore
         {
             if (zone.Id != TimeZoneInfo.Local.Id || !TimeZoneInfo.TryFindSystemTimeZoneById(zone.Id, out _))
             {
-                return await ReadDaysFromSlotsAsync(connection, from, until, source, zone, cancellationToken);
+                return await ReadOtherZoneDaysAsync(connection, from, until, source, zone, cancellationToken);
             }
 
             // The user's own zone (first report, or the machine's zone changed): keep whole days for it from now on.
@@ -344,51 +343,18 @@ public sealed partial class SqliteUsageStore
         return days;
     }
 
-    /// <summary>Days in any zone, from the 15-minute slots: slower on a large store, exact everywhere.</summary>
-    private static async Task<IReadOnlyList<DaySummary>> ReadDaysFromSlotsAsync(
+    /// <summary>Days in any other zone: each local day from the rollups, as <see cref="ReadPeriodsAsync(IReadOnlyList{PeriodSpan}, string?, CancellationToken)"/> reads periods.</summary>
+    private async Task<IReadOnlyList<DaySummary>> ReadOtherZoneDaysAsync(
         SqliteConnection connection, DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
-        var filter = (source is null ? "" : " AND source = $source") + " AND bucket >= $first AND bucket <= $last";
-        long first, last;
-        await using (var span = connection.CreateCommand())
+        if (await ReadRecordHoursAsync(source, cancellationToken) is not { } hours)
         {
-            span.CommandText = "SELECT MIN(bucket), MAX(bucket) FROM usage_buckets WHERE 1 = 1" + filter;
-            Bind(span, source, Slot(from) ?? long.MinValue, (Slot(until) ?? long.MaxValue) - (until is null ? 0 : 1));
-            await using var reader = await span.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-            {
-                return [];
-            }
-
-            (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
+            return [];
         }
 
-        var localSlot = LocalSlotSql(zone, first, last);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT ({localSlot}) / 96 AS day, model, {SumSelect}
-            FROM usage_buckets WHERE 1 = 1{filter}
-            GROUP BY day, model HAVING SUM(requests) > 0
-            """;
-        Bind(command, source, first, last);
-        var days = new List<DaySummary>();
-        var epoch = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                days.Add(new DaySummary(DateOnly.FromDayNumber(epoch + (int)reader.GetInt64(0)), reader.GetString(1), ReadTotals(reader, 2)));
-            }
-        }
-
-        return days;
-
-        static void Bind(SqliteCommand command, string? source, long first, long last)
-        {
-            command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
-            command.Parameters.AddWithValue("$first", first);
-            command.Parameters.AddWithValue("$last", last);
-        }
+        var (first, last) = hours;
+        var days = PeriodSpan.Of(zone, from > first ? from.Value : first, until < last ? until.Value : last, day => day, day => day.AddDays(1));
+        return await ReadPeriodsAsync(connection, days, source, cancellationToken);
     }
 
     /// <summary>The summed columns, in the order <see cref="ReadTotals"/> reads them.</summary>
@@ -400,9 +366,6 @@ public sealed partial class SqliteUsageStore
         Money.FromPico(reader.GetInt64(at + 6)) ?? 0m,
         reader.GetInt64(at + 7),
         reader.GetInt64(at + 8));
-
-    /// <summary>The slot an instant falls in (a day boundary in any zone is a slot boundary).</summary>
-    private static long? Slot(DateTimeOffset? time) => time is { } t ? (long)Math.Floor(t.ToUnixTimeMilliseconds() / (double)BucketMs) : null;
 
     /// <summary>The zone's UTC offset, in slots, from each slot where it changes (the first entry starts at <paramref name="first"/>).</summary>
     internal static List<(long StartSlot, long OffsetSlots)> OffsetSpans(TimeZoneInfo zone, long first, long last)

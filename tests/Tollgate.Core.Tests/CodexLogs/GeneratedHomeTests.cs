@@ -123,8 +123,8 @@ public sealed class GeneratedHomeTests : IDisposable
     [InlineData("America/New_York", ReportPeriod.Monthly)]
     public async Task PeriodsInAnotherZone_BoundedRange_EqualItsDaysGrouped(string zoneId, ReportPeriod period)
     {
-        // Weeks and months in a zone without whole local days are read as one range per period;
-        // the days come from the 15-minute slots: two ways to the same numbers, per model too.
+        // In a zone without whole local days, each week or month is read as one range, and so is each
+        // day: the weeks and months must equal their days added up, per model too.
         var truth = CodexHomeGenerator.Generate(Path.Combine(_dir.FullName, "codex"), new CodexHomeOptions { Seed = 5, NumericTimestamps = true });
         var (ingester, store) = await SetUpAsync();
         await ingester.IngestAsync([truth.Path], Ct);
