@@ -118,6 +118,9 @@ public class ReportBenchmarks
         SessionReport.BuildAsync(_store, new ReportRange(new DateOnly(2026, 10, 24), new DateOnly(2026, 11, 22), _local, null), new Dictionary<string, CodexSession>(), CancellationToken.None);
 
     [Benchmark]
+    public Task<IReadOnlyList<SessionUsage>> SessionPartsAllTime() => _store.ReadSessionsAsync(null, null, null, CancellationToken.None);
+
+    [Benchmark]
     public Task<SessionReport> SessionsAllTime() =>
         SessionReport.BuildAsync(_store, new ReportRange(null, null, _local, null), new Dictionary<string, CodexSession>(), CancellationToken.None);
 }

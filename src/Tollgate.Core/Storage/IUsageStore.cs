@@ -29,8 +29,8 @@ public interface IUsageStore
     /// <summary>The start of the UTC hour holding the oldest counted record and the end of the one holding the newest; null when there is none.</summary>
     Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken);
 
-    /// <summary>Totals per session, source and model, for sessions whose last activity is in the range; a session's parts are next to each other.</summary>
-    Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
+    /// <summary>Each session whose last activity is in the range, with its sums per model over the sources asked for.</summary>
+    Task<IReadOnlyList<SessionUsage>> ReadSessionsAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);
 }
 
 /// <summary>A time range and source filter; null bounds are open. Records counted elsewhere (<see cref="UsageRecord.DuplicateOf"/>) are left out unless asked for.</summary>

@@ -132,7 +132,7 @@ public sealed partial class SqliteUsageStore
                     rows.Add(new DaySummary(
                         periods[i].Key,
                         model,
-                        new SummaryTotals(sum[0], new TokenUsage(sum[1], sum[2], sum[3], sum[4], sum[5]), Money.FromPico(sum[6]) ?? 0m, sum[7], sum[8])));
+                        new SummaryTotals(sum[0], new TokenUsage(sum[1], sum[2], sum[3], sum[4], sum[5]), Money.FromPico(sum[6]), sum[7], sum[8])));
                 }
             }
         }

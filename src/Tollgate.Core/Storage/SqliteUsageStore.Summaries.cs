@@ -363,7 +363,7 @@ public sealed partial class SqliteUsageStore
     private static SummaryTotals ReadTotals(SqliteDataReader reader, int at) => new(
         reader.GetInt64(at),
         new TokenUsage(reader.GetInt64(at + 1), reader.GetInt64(at + 2), reader.GetInt64(at + 3), reader.GetInt64(at + 4), reader.GetInt64(at + 5)),
-        Money.FromPico(reader.GetInt64(at + 6)) ?? 0m,
+        Money.FromPico(reader.GetInt64(at + 6)),
         reader.GetInt64(at + 7),
         reader.GetInt64(at + 8));
 
@@ -404,117 +404,6 @@ public sealed partial class SqliteUsageStore
         }
 
         return spans;
-    }
-
-    /// <summary>Per session, source and model: totals and first/last activity, for sessions whose last activity is in the range.</summary>
-    public async Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(
-        DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var filter = source is null ? "" : " AND source = $source";
-        // Every session (and source) with activity since $from, its parts packed in one text: the
-        // index on last_ms finds them; whether the session's last activity is also before $until
-        // is decided below, once its sources are together.
-        command.CommandText = $"""
-            SELECT session_id, source, parts FROM session_totals
-            WHERE 1 = 1{filter}{(from is null ? "" : $" AND session_id IN (SELECT session_id FROM session_totals WHERE last_ms >= $from{filter})")}
-            ORDER BY session_id
-            """;
-        command.Parameters.AddWithValue("$source", (object?)source ?? DBNull.Value);
-        command.Parameters.AddWithValue("$from", from?.ToUnixTimeMilliseconds() ?? long.MinValue);
-        var untilMs = until?.ToUnixTimeMilliseconds() ?? long.MaxValue;
-        var sessions = new List<SessionSummary>();
-        var sessionStart = 0;
-        var sessionLast = long.MinValue;
-        string? current = null;
-        var models = new Dictionary<string, string>(StringComparer.Ordinal);
-        var parts = new List<(string Model, long FirstMs, long LastMs, SummaryTotals Totals)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var id = reader.GetString(0);
-            if (!string.Equals(current, id, StringComparison.Ordinal))
-            {
-                EndSession();
-            }
-
-            current = id;
-            var partSource = reader.GetString(1);
-            parts.Clear();
-            UnpackParts(reader.GetString(2), models, parts);
-            foreach (var part in parts)
-            {
-                sessionLast = Math.Max(sessionLast, part.LastMs);
-                sessions.Add(new SessionSummary(
-                    current, partSource, part.Model, DateTimeOffset.FromUnixTimeMilliseconds(part.FirstMs), DateTimeOffset.FromUnixTimeMilliseconds(part.LastMs), part.Totals));
-            }
-        }
-
-        EndSession();
-        return sessions;
-
-        // Drops the session just read when its last activity is not before the end of the range.
-        void EndSession()
-        {
-            if (sessionLast >= untilMs)
-            {
-                sessions.RemoveRange(sessionStart, sessions.Count - sessionStart);
-            }
-
-            sessionStart = sessions.Count;
-            sessionLast = long.MinValue;
-        }
-    }
-
-    /// <summary>
-    /// Adds the parts packed by <see cref="PackedPart"/> (separated by ';') to <paramref name="into"/>,
-    /// read in place: a report of every session unpacks a quarter of a million of them.
-    /// </summary>
-    /// <param name="models">Model names already decoded, by their hex (a store holds a handful).</param>
-    internal static void UnpackParts(string packed, Dictionary<string, string> models, List<(string Model, long FirstMs, long LastMs, SummaryTotals Totals)> into)
-    {
-        var names = models.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<long> n = stackalloc long[11];
-        var rest = packed.AsSpan();
-        while (true)
-        {
-            var end = rest.IndexOf(';');
-            var part = end < 0 ? rest : rest[..end];
-            var comma = part.IndexOf(',');
-            if (comma < 0)
-            {
-                throw new InvalidDataException("a packed session part has no fields");
-            }
-
-            var hex = part[..comma];
-            if (!names.TryGetValue(hex, out var model))
-            {
-                model = System.Text.Encoding.UTF8.GetString(Convert.FromHexString(hex));
-                names[hex] = model;
-            }
-
-            var fields = part[(comma + 1)..];
-            for (var i = 0; i < n.Length; i++)
-            {
-                var next = fields.IndexOf(',');
-                if ((next < 0) != (i == n.Length - 1))
-                {
-                    throw new InvalidDataException("a packed session part does not have 12 fields");
-                }
-
-                n[i] = long.Parse(next < 0 ? fields : fields[..next], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
-                fields = next < 0 ? [] : fields[(next + 1)..];
-            }
-
-            into.Add((model, n[0], n[1], new SummaryTotals(n[2], new TokenUsage(n[3], n[4], n[5], n[6], n[7]), Money.FromPico(n[8]) ?? 0m, n[9], n[10])));
-            if (end < 0)
-            {
-                return;
-            }
-
-            rest = rest[(end + 1)..];
-        }
     }
 
     private const string SumColumns = "requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd, unpriced_requests, unknown_usage_requests";
@@ -589,7 +478,7 @@ public record SummaryCounts
     public SummaryTotals ToTotals() => new(
         Requests,
         new TokenUsage(InputTokens, CachedInputTokens, CacheWriteTokens, OutputTokens, ReasoningTokens),
-        Money.FromPico(CostPicoUsd) ?? 0m,
+        Money.FromPico(CostPicoUsd),
         UnpricedRequests,
         UnknownUsageRequests);
 }
@@ -600,5 +489,4 @@ public sealed record SummaryTotals(long Requests, TokenUsage Tokens, decimal Cos
 /// <summary>One local day of one model (model "" = unknown).</summary>
 public sealed record DaySummary(DateOnly Day, string Model, SummaryTotals Totals);
 
-/// <summary>One session's share from one source and model.</summary>
-public sealed record SessionSummary(string SessionId, string Source, string Model, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, SummaryTotals Totals);
+

@@ -68,8 +68,10 @@ public sealed class DuplicateCallTests : IDisposable
         Assert.Equal(gatewayId, Assert.Single(counted).Id);
         var day = Assert.Single(await store.ReadDaysAsync(null, null, null, TimeZoneInfo.Utc, Ct));
         Assert.Equal((1L, Usage, 0.01m), (day.Totals.Requests, day.Totals.Tokens, day.Totals.CostUsd));
-        var session = Assert.Single(await store.ReadSessionSummariesAsync(null, null, null, Ct));
-        Assert.Equal(("gateway", 1L), (session.Source, session.Totals.Requests));
+        var session = Assert.Single(await store.ReadSessionsAsync(null, null, null, Ct));
+        Assert.Equal((Session, 1L), (session.SessionId, session.Sums[0]));
+        Assert.Single(await store.ReadSessionsAsync(null, null, "gateway", Ct));
+        Assert.Empty(await store.ReadSessionsAsync(null, null, "codex-log", Ct));
     }
 
     [Fact]

@@ -43,7 +43,8 @@ public sealed class MigrationTests : IDisposable
         var day = Assert.Single(days);
         Assert.Equal((1L, 110L), (day.Totals.Requests, day.Totals.Tokens.TotalTokens)); // the gateway's call, summarized
         Assert.Empty(await store.ReadCodexFileStampsAsync(Ct)); // the logs will be read again, with sessions and messages
-        Assert.Equal("gateway", Assert.Single(await store.ReadSessionSummariesAsync(null, null, null, Ct)).Source);
+        Assert.Equal("s1", Assert.Single(await store.ReadSessionsAsync(null, null, null, Ct)).SessionId); // the gateway's session
+        Assert.Empty(await store.ReadSessionsAsync(null, null, "codex-log", Ct));
     }
 
     [Fact]
@@ -92,27 +93,37 @@ public sealed class MigrationTests : IDisposable
             .Select((r, i) => i % 7 == 0 ? r with { Model = i % 14 == 0 ? null : "odd;name,with\u001eall" } : r) // unknown and awkward model names
             .ToList();
         await store.AppendAsync(records, Ct);
-        var summaryRows = new List<(string, string, string, long, long, long, long)>();
+        var summaryRows = new List<(string Session, string Model, long First, long Last, long Requests, long Input)>();
         await using (var connection = new SqliteConnection("Data Source=" + path))
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT session_id, source, model, first_ms, last_ms, requests, input_tokens FROM session_summary WHERE requests > 0";
+            // Per session and model over both sources; first and last activity per session.
+            command.CommandText = """
+                SELECT p.session_id, p.model, s.first_ms, s.last_ms, SUM(p.requests), SUM(p.input_tokens)
+                FROM session_summary p JOIN (SELECT session_id, MIN(first_ms) AS first_ms, MAX(last_ms) AS last_ms FROM session_summary WHERE requests > 0 GROUP BY session_id) s
+                    ON s.session_id = p.session_id
+                WHERE p.requests > 0 GROUP BY p.session_id, p.model
+                """;
             await using (var reader = await command.ExecuteReaderAsync(Ct))
             {
                 while (await reader.ReadAsync(Ct))
                 {
-                    summaryRows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+                    summaryRows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
                 }
             }
         }
 
-        static List<(string, string, string, long, long, long, long)> Parts(IEnumerable<SessionSummary> parts) => parts
-            .Select(p => (p.SessionId, p.Source, p.Model, p.FirstActivity.ToUnixTimeMilliseconds(), p.LastActivity.ToUnixTimeMilliseconds(), p.Totals.Requests, p.Totals.Tokens.InputTokens))
+        static List<(string, string, long, long, long, long)> Parts(IEnumerable<SessionUsage> sessions) => sessions
+            .SelectMany(s => s.Models.Select((model, i) => (
+                s.SessionId, model, s.FirstActivity.ToUnixTimeMilliseconds(), s.LastActivity.ToUnixTimeMilliseconds(),
+                s.Sums[i * SessionUsage.CountsPerModel], s.Sums[(i * SessionUsage.CountsPerModel) + 1])))
             .Order().ToList();
-        var written = Parts(await store.ReadSessionSummariesAsync(null, null, null, Ct));
+        var written = Parts(await store.ReadSessionsAsync(null, null, null, Ct));
         Assert.Equal(summaryRows.Order().ToList(), written);
-        Assert.Contains(written, p => p.Item3 == "odd;name,with\u001eall");
+        Assert.Contains(written, p => p.Item2 == "odd;name,with\u001eall");
+        Assert.Contains(written, p => p.Item2 == "");
+        Assert.True(summaryRows.Select(r => r.Session).Distinct().Count() > 10, "the generator must make many sessions");
 
         await using (var connection = new SqliteConnection("Data Source=" + path))
         {
@@ -126,6 +137,6 @@ public sealed class MigrationTests : IDisposable
         store = new SqliteUsageStore(path);
         await store.MigrateAsync(Ct);
 
-        Assert.Equal(written, Parts(await store.ReadSessionSummariesAsync(null, null, null, Ct)));
+        Assert.Equal(written, Parts(await store.ReadSessionsAsync(null, null, null, Ct)));
     }
 }

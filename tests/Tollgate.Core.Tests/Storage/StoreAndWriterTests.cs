@@ -192,8 +192,8 @@ public sealed class StoreAndWriterTests : IDisposable
         public Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken) =>
             inner.ReadDaysAsync(from, until, source, zone, cancellationToken);
 
-        public Task<IReadOnlyList<SessionSummary>> ReadSessionSummariesAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
-            inner.ReadSessionSummariesAsync(from, until, source, cancellationToken);
+        public Task<IReadOnlyList<SessionUsage>> ReadSessionsAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
+            inner.ReadSessionsAsync(from, until, source, cancellationToken);
 
         public Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
             inner.ReadRollupAsync(from, until, source, cancellationToken);

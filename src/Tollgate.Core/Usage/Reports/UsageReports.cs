@@ -29,6 +29,16 @@ public sealed class UsageTotals
         totals.Add(t);
     }
 
+    /// <summary>Adds nine counts in the order of <see cref="SummaryCounts"/>'s properties (cost in pico-dollars).</summary>
+    public void Add(ReadOnlySpan<long> counts)
+    {
+        Requests += counts[0];
+        Tokens += new TokenUsage(counts[1], counts[2], counts[3], counts[4], counts[5]);
+        CostUsd += Money.FromPico(counts[6]);
+        UnpricedRequests += counts[7];
+        UnknownUsageRequests += counts[8];
+    }
+
     public void Add(SummaryTotals t)
     {
         Requests += t.Requests;
@@ -161,33 +171,83 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
     public static async Task<SessionReport> BuildAsync(
         IUsageStore store, ReportRange range, IReadOnlyDictionary<string, CodexSession> codexSessions, CancellationToken cancellationToken)
     {
-        var parts = await store.ReadSessionSummariesAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
+        var sessions = await store.ReadSessionsAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
         var totals = new UsageTotals();
-        var sessions = new List<SessionRow>();
-        for (var at = 0; at < parts.Count;)
+        var rows = new List<SessionRow>(sessions.Count);
+        Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
+        foreach (var session in sessions)
         {
-            // One session: its parts (a source and model each) are next to each other.
-            var first = parts[at];
-            var (sum, firstActivity, lastActivity) = (new UsageTotals(), first.FirstActivity, first.LastActivity);
-            var models = new SortedDictionary<string, UsageTotals>(StringComparer.Ordinal);
-            for (; at < parts.Count && string.Equals(parts[at].SessionId, first.SessionId, StringComparison.Ordinal); at++)
+            var names = new string[session.Models.Length];
+            var models = new UsageTotals[session.Models.Length];
+            sums.Clear();
+            for (var i = 0; i < models.Length; i++)
             {
-                var part = parts[at];
-                UsageTotals.AddByModel(models, part.Model, part.Totals);
-                sum.Add(part.Totals);
-                totals.Add(part.Totals);
-                firstActivity = part.FirstActivity < firstActivity ? part.FirstActivity : firstActivity;
-                lastActivity = part.LastActivity > lastActivity ? part.LastActivity : lastActivity;
+                var counts = session.Sums.AsSpan(i * SessionUsage.CountsPerModel, SessionUsage.CountsPerModel);
+                var model = session.Models[i];
+                names[i] = model.Length == 0 ? PeriodReport.UnknownModel : model;
+                models[i] = new UsageTotals();
+                models[i].Add(counts);
+                for (var c = 0; c < sums.Length; c++)
+                {
+                    sums[c] += counts[c];
+                }
             }
 
-            sessions.Add(new SessionRow(first.SessionId, firstActivity, lastActivity, sum, models, codexSessions.GetValueOrDefault(first.SessionId)));
+            var sum = new UsageTotals();
+            sum.Add(sums);
+            totals.Add(sums);
+            rows.Add(new SessionRow(session.SessionId, session.FirstActivity, session.LastActivity, sum, new ModelTotals(names, models), codexSessions.GetValueOrDefault(session.SessionId)));
         }
 
-        var ordered = range.Descending
-            ? sessions.OrderByDescending(s => s.LastActivity).ThenByDescending(s => s.SessionId, StringComparer.Ordinal)
-            : sessions.OrderBy(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal);
-        return new SessionReport(ordered.ToList(), totals, range.TimeZone);
+        rows.Sort((a, b) => a.LastActivity != b.LastActivity ? a.LastActivity.CompareTo(b.LastActivity) : string.CompareOrdinal(a.SessionId, b.SessionId));
+        if (range.Descending)
+        {
+            rows.Reverse();
+        }
+
+        return new SessionReport(rows, totals, range.TimeZone);
     }
+}
+
+/// <summary>Totals by model, sorted by name (ordinal): a session's handful, without a tree per session.</summary>
+public sealed class ModelTotals : IReadOnlyDictionary<string, UsageTotals>
+{
+    private readonly string[] _names;
+    private readonly UsageTotals[] _totals;
+
+    /// <param name="names">Distinct names; sorted here, with <paramref name="totals"/> alongside.</param>
+    public ModelTotals(string[] names, UsageTotals[] totals)
+    {
+        Array.Sort(names, totals, StringComparer.Ordinal);
+        (_names, _totals) = (names, totals);
+    }
+
+    public UsageTotals this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
+
+    public IEnumerable<string> Keys => _names;
+
+    public IEnumerable<UsageTotals> Values => _totals;
+
+    public int Count => _names.Length;
+
+    public bool ContainsKey(string key) => Array.BinarySearch(_names, key, StringComparer.Ordinal) >= 0;
+
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out UsageTotals value)
+    {
+        var at = Array.BinarySearch(_names, key, StringComparer.Ordinal);
+        value = at >= 0 ? _totals[at] : null;
+        return at >= 0;
+    }
+
+    public IEnumerator<KeyValuePair<string, UsageTotals>> GetEnumerator()
+    {
+        for (var i = 0; i < _names.Length; i++)
+        {
+            yield return new KeyValuePair<string, UsageTotals>(_names[i], _totals[i]);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A report's range and presentation choices: local dates in a time zone, turned into UTC instants for the query.</summary>
