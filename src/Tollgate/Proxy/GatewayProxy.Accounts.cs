@@ -142,14 +142,6 @@ internal sealed partial class GatewayProxy
 
     private async Task FinishAsync(HttpContext context, CallMeter meter, ForwarderError error, Account account, string[] affinity)
     {
-        var outcome = Classify(error, context, meter);
-        if (meter.StreamCutReported)
-        {
-            outcome = CallOutcome.StreamCut;
-        }
-
-        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream of account '{account.Name}'");
-
         CallUsage? usage = null;
         if (meter.Tap is { } tap)
         {
@@ -157,6 +149,9 @@ internal sealed partial class GatewayProxy
             tap.Dispose();
             meter.Tap = null;
         }
+
+        var outcome = meter.StreamCutReported ? CallOutcome.StreamCut : Settle(Classify(error, context, meter), usage);
+        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream of account '{account.Name}'");
 
         var status = context.Response.StatusCode;
         var health = _accounts.Router.Health(account.Id);

@@ -84,9 +84,6 @@ internal sealed partial class GatewayProxy
         }
 
         var error = await ForwardAsync(context, meter, route.BaseUrl);
-        var outcome = Classify(error, context, meter);
-        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream {Origin(route.BaseUrl)}");
-
         CallUsage? usage = null;
         if (meter.Tap is { } tap)
         {
@@ -94,6 +91,8 @@ internal sealed partial class GatewayProxy
             tap.Dispose();
         }
 
+        var outcome = Settle(Classify(error, context, meter), usage);
+        await ReportForwardErrorAsync(context, meter, error, outcome, $"the upstream {Origin(route.BaseUrl)}");
         _writer.Enqueue(UsageRecords.Build(context, meter, usage, outcome));
     }
 
@@ -141,7 +140,7 @@ internal sealed partial class GatewayProxy
     /// <summary>Logs a forwarding error and, when nothing was sent yet, answers 502/504 in the client's format.</summary>
     private async Task ReportForwardErrorAsync(HttpContext context, CallMeter meter, ForwarderError error, CallOutcome outcome, string upstream)
     {
-        if (error == ForwarderError.None)
+        if (error == ForwarderError.None || outcome == CallOutcome.Success)
         {
             return;
         }
@@ -202,6 +201,14 @@ internal sealed partial class GatewayProxy
         ForwarderError.ResponseBodyDestination => CallOutcome.StreamCut,
         _ => CallOutcome.UpstreamUnreachable,
     };
+
+    /// <summary>
+    /// A client that hangs up once it has the whole answer did not cancel the call: Codex closes
+    /// the stream as soon as it reads <c>response.completed</c>, sometimes before the upstream's
+    /// last bytes have passed. With the terminal usage event seen, the call succeeded.
+    /// </summary>
+    private static CallOutcome Settle(CallOutcome outcome, CallUsage? usage) =>
+        outcome == CallOutcome.ClientCancelled && usage is { Final: true } ? CallOutcome.Success : outcome;
 
     private static TimeSpan SilentFor(CallMeter meter) =>
         TimeSpan.FromMilliseconds(Elapsed.Ms(meter.LastChunkTimestamp != 0 ? meter.LastChunkTimestamp : meter.StartTimestamp, Stopwatch.GetTimestamp()));

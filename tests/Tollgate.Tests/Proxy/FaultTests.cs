@@ -281,6 +281,35 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task ClientHangsUpAfterTheTerminalEvent_TheCallSucceeded()
+    {
+        // Codex closes the stream once it reads response.completed; the upstream may not have ended it yet.
+        var upstreamAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var fake = await FakeUpstream.StartAsync(app => app.MapPost("/v1/responses", async ctx =>
+        {
+            ctx.RequestAborted.Register(() => upstreamAborted.TrySetResult());
+            await Wire.WriteSseAsync(ctx.Response, Wire.ResponsesSseEvents("r", "gpt-5", ["x"], new OpenAITokens(7, 0, 3, 0)));
+            await Task.Delay(Timeout.Infinite, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        }));
+        await using var gateway = await TestGateway.StartAsync(fake.BaseUrl + "/v1");
+
+        using (var http = new HttpClient())
+        {
+            using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, gateway.BaseUrl + "/v1/responses") { Content = Json("""{"model":"gpt-5","stream":true}""") }, HttpCompletionOption.ResponseHeadersRead, Ct);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+            while (await reader.ReadLineAsync(Ct) is { } line && !line.Contains("response.completed", StringComparison.Ordinal))
+            {
+            }
+        } // hung up with the whole answer
+
+        await upstreamAborted.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        var record = Assert.Single(await gateway.WaitForRecordsAsync(1));
+        Assert.Equal(CallOutcome.Success, record.Outcome);
+        Assert.Equal(UsageState.Reported, record.UsageState);
+        Assert.Equal(10, record.Usage!.Value.TotalTokens);
+    }
+
+    [Fact]
     public async Task SilentUpstream_IdleTimeoutCutsTheStream()
     {
         await using var fake = await FakeUpstream.StartAsync(app => app.MapPost("/v1/responses", async ctx =>
