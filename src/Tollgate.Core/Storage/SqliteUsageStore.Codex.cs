@@ -91,77 +91,64 @@ public sealed partial class SqliteUsageStore
 
         // Only the latest snapshot of a file matters: it supersedes the ones read before.
         var limits = updates.Where(u => u.Found.RateLimits is { IsEmpty: false }).ToList();
-        await connection.ExecuteAsync("DELETE FROM rate_limit_snapshots WHERE source_file = @Path", limits.Select(u => new { u.File.Path }), tx);
-        await InsertSnapshotsAsync(connection, tx, limits.Select(u => new SnapshotRow(
+        using (var remove = new BulkInsert(connection, "DELETE FROM rate_limit_snapshots WHERE source_file = ?"))
+        {
+            foreach (var u in limits)
+            {
+                remove.Add(u.File.Path).Run();
+            }
+        }
+
+        InsertSnapshots(connection, limits.Select(u => new SnapshotRow(
             u.Found.RateLimits!.Time.ToUnixTimeMilliseconds(), CodexLogSource, u.File.ThreadId, u.Found.RateLimits.PlanType,
             JsonSerializer.Serialize(u.Found.RateLimits, StoreJson.Default.RateLimitSnapshot), u.File.Path)).ToList());
 
-        await UpsertSessionsAsync(connection, tx, updates);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines, updated_ms)
-            VALUES (@Path, @Home, @ThreadId, @Offset, @Size, @ModifiedMs, @Identity, @StateJson, @MalformedLines, @OversizedLines, @UpdatedMs)
-            ON CONFLICT (path) DO UPDATE SET home = excluded.home, thread_id = excluded.thread_id, offset = excluded.offset, size = excluded.size,
-                modified_ms = excluded.modified_ms, identity = excluded.identity, state_json = excluded.state_json,
-                malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines, updated_ms = excluded.updated_ms
-            """,
-            updates.Select(u => new
-            {
-                u.File.Path,
-                u.File.Home,
-                u.File.ThreadId,
-                u.File.Cursor.Offset,
-                u.File.Cursor.Size,
-                ModifiedMs = u.File.Cursor.ModifiedAt.ToUnixTimeMilliseconds(),
-                u.File.Cursor.Identity,
-                StateJson = u.File.Cursor.State is null ? null : JsonSerializer.Serialize(u.File.Cursor.State, StoreJson.Default.RolloutState),
-                u.File.MalformedLines,
-                u.File.OversizedLines,
-                UpdatedMs = now.ToUnixTimeMilliseconds(),
-            }),
-            tx);
+        UpsertSessions(connection, updates);
+        UpsertCursors(connection, updates, now);
         await tx.CommitAsync(cancellationToken);
     }
 
-    private static Task UpsertSessionsAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<CodexFileUpdate> updates) =>
-        connection.ExecuteAsync(
-            """
+    private static void UpsertSessions(SqliteConnection connection, IReadOnlyList<CodexFileUpdate> updates)
+    {
+        using var upsert = new BulkInsert(connection, """
             INSERT INTO codex_sessions (id, home, file, cwd, originator, cli_version, model, effort, forked_from, first_prompt,
                 started_ms, last_activity_ms, calls, total_tokens, context_window, last_input_tokens)
-            VALUES (@Id, @Home, @File, @Cwd, @Originator, @CliVersion, @Model, @Effort, @ForkedFrom, @FirstPrompt,
-                @StartedMs, @LastActivityMs, @Calls, @TotalTokens, @ContextWindow, @LastInputTokens)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (id) DO UPDATE SET home = excluded.home, file = excluded.file, cwd = excluded.cwd, originator = excluded.originator,
                 cli_version = excluded.cli_version, model = excluded.model, effort = excluded.effort, forked_from = excluded.forked_from,
                 first_prompt = excluded.first_prompt, started_ms = excluded.started_ms, last_activity_ms = excluded.last_activity_ms,
-                calls = CASE WHEN @Replace THEN excluded.calls ELSE calls + excluded.calls END,
-                total_tokens = CASE WHEN @Replace THEN excluded.total_tokens ELSE total_tokens + excluded.total_tokens END,
+                calls = CASE WHEN ?17 THEN excluded.calls ELSE calls + excluded.calls END,
+                total_tokens = CASE WHEN ?17 THEN excluded.total_tokens ELSE total_tokens + excluded.total_tokens END,
                 context_window = excluded.context_window, last_input_tokens = excluded.last_input_tokens
-            """,
-            updates.Where(u => u.File.ThreadId is not null && u.File.Cursor.State is not null).Select(u =>
-            {
-                var s = u.File.Cursor.State!;
-                return new
-                {
-                    Id = u.File.ThreadId,
-                    u.File.Home,
-                    File = u.File.Path,
-                    s.Cwd,
-                    s.Originator,
-                    s.CliVersion,
-                    s.Model,
-                    s.Effort,
-                    s.ForkedFrom,
-                    s.FirstPrompt,
-                    StartedMs = s.StartedAt?.ToUnixTimeMilliseconds(),
-                    LastActivityMs = s.LastActivity?.ToUnixTimeMilliseconds(),
-                    Calls = u.Found.Records.Count,
-                    TotalTokens = u.Found.Records.Sum(r => r.Usage?.TotalTokens ?? 0),
-                    s.ContextWindow,
-                    s.LastInputTokens,
-                    u.Replace,
-                };
-            }),
-            tx);
+            """);
+        foreach (var u in updates.Where(u => u.File.ThreadId is not null && u.File.Cursor.State is not null))
+        {
+            var s = u.File.Cursor.State!;
+            upsert.Add(u.File.ThreadId).Add(u.File.Home).Add(u.File.Path).Add(s.Cwd).Add(s.Originator).Add(s.CliVersion).Add(s.Model).Add(s.Effort)
+                .Add(s.ForkedFrom).Add(s.FirstPrompt).Add(s.StartedAt?.ToUnixTimeMilliseconds()).Add(s.LastActivity?.ToUnixTimeMilliseconds())
+                .Add(u.Found.Records.Count).Add(u.Found.Records.Sum(r => r.Usage?.TotalTokens ?? 0)).Add(s.ContextWindow).Add(s.LastInputTokens)
+                .Add(u.Replace ? 1 : 0).Run();
+        }
+    }
+
+    /// <summary>Each file's cursor, counts of skipped lines and the time it was read.</summary>
+    private static void UpsertCursors(SqliteConnection connection, IReadOnlyList<CodexFileUpdate> updates, DateTimeOffset now)
+    {
+        using var upsert = new BulkInsert(connection, """
+            INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, state_json, malformed_lines, oversized_lines, updated_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (path) DO UPDATE SET home = excluded.home, thread_id = excluded.thread_id, offset = excluded.offset, size = excluded.size,
+                modified_ms = excluded.modified_ms, identity = excluded.identity, state_json = excluded.state_json,
+                malformed_lines = excluded.malformed_lines, oversized_lines = excluded.oversized_lines, updated_ms = excluded.updated_ms
+            """);
+        foreach (var u in updates)
+        {
+            var cursor = u.File.Cursor;
+            upsert.Add(u.File.Path).Add(u.File.Home).Add(u.File.ThreadId).Add(cursor.Offset).Add(cursor.Size).Add(cursor.ModifiedAt.ToUnixTimeMilliseconds())
+                .Add(cursor.Identity).Add(cursor.State is null ? null : JsonSerializer.Serialize(cursor.State, StoreJson.Default.RolloutState))
+                .Add(u.File.MalformedLines).Add(u.File.OversizedLines).Add(now.ToUnixTimeMilliseconds()).Run();
+        }
+    }
 
     /// <summary>Forgets a rollout file: its records, their summary share, its session, messages, limits and cursor (it is no longer the copy that counts, or it is gone).</summary>
     public async Task ForgetCodexFileAsync(string path, CancellationToken cancellationToken)

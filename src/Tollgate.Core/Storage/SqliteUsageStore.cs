@@ -59,14 +59,22 @@ public sealed partial class SqliteUsageStore : IUsageStore
             r.RateLimits.PlanType,
             JsonSerializer.Serialize(r.RateLimits, StoreJson.Default.RateLimitSnapshot),
             null)).ToList();
-        await InsertSnapshotsAsync(connection, tx, snapshots);
+        InsertSnapshots(connection, snapshots);
     }
 
-    private static Task InsertSnapshotsAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<SnapshotRow> snapshots) =>
-        snapshots.Count == 0 ? Task.CompletedTask : connection.ExecuteAsync(
-            "INSERT INTO rate_limit_snapshots(time_ms, source, session_id, plan_type, snapshot_json, source_file) VALUES (@TimeMs, @Source, @SessionId, @PlanType, @SnapshotJson, @SourceFile)",
-            snapshots,
-            transaction: tx);
+    private static void InsertSnapshots(SqliteConnection connection, IReadOnlyList<SnapshotRow> snapshots)
+    {
+        if (snapshots.Count == 0)
+        {
+            return;
+        }
+
+        using var insert = new BulkInsert(connection, "INSERT INTO rate_limit_snapshots (time_ms, source, session_id, plan_type, snapshot_json, source_file) VALUES (?, ?, ?, ?, ?, ?)");
+        foreach (var s in snapshots)
+        {
+            insert.Add(s.TimeMs).Add(s.Source).Add(s.SessionId).Add(s.PlanType).Add(s.SnapshotJson).Add(s.SourceFile).Run();
+        }
+    }
 
     private sealed record SnapshotRow(long TimeMs, string Source, string? SessionId, string? PlanType, string SnapshotJson, string? SourceFile);
 
