@@ -1,6 +1,4 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Tollgate.Core.Storage;
 
@@ -18,9 +16,9 @@ public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity
 /// <summary>
 /// The session report's read: <c>session_totals</c> holds one row per session and source with its
 /// models' sums packed in one text (see <see cref="PackedPart"/>). The rows are read through
-/// SQLitePCL itself, the layer under Microsoft.Data.Sqlite, so that each packed text is parsed
-/// as the UTF-8 bytes SQLite holds: a report of every session of a large store reads about
-/// 20 MB of them, which <c>GetString</c> would first turn into strings.
+/// <see cref="RawQuery"/>, so that each packed text is parsed as the UTF-8 bytes SQLite holds: a
+/// report of every session of a large store reads about 20 MB of them, which <c>GetString</c>
+/// would first turn into strings.
 /// </summary>
 public sealed partial class SqliteUsageStore
 {
@@ -37,34 +35,26 @@ public sealed partial class SqliteUsageStore
             WHERE 1 = 1{filter}{(from is null ? "" : $" AND session_id IN (SELECT session_id FROM session_totals WHERE last_ms >= $from{filter})")}
             ORDER BY session_id
             """;
-        var db = connection.Handle!;
-        Check(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
-        using (statement)
+        using var query = new RawQuery(connection, sql);
+        query.Bind("$source", source);
+        if (from is not null)
         {
-            if (source is not null)
-            {
-                Check(raw.sqlite3_bind_text(statement, raw.sqlite3_bind_parameter_index(statement, "$source"), source), db);
-            }
-
-            if (from is not null)
-            {
-                Check(raw.sqlite3_bind_int64(statement, raw.sqlite3_bind_parameter_index(statement, "$from"), from.Value.ToUnixTimeMilliseconds()), db);
-            }
-
-            return ReadSessions(statement, db, until?.ToUnixTimeMilliseconds() ?? long.MaxValue, cancellationToken);
+            query.Bind("$from", from.Value.ToUnixTimeMilliseconds());
         }
+
+        return ReadSessions(query, until?.ToUnixTimeMilliseconds() ?? long.MaxValue, cancellationToken);
     }
 
-    private static List<SessionUsage> ReadSessions(sqlite3_stmt statement, sqlite3 db, long untilMs, CancellationToken cancellationToken)
+    private static List<SessionUsage> ReadSessions(RawQuery query, long untilMs, CancellationToken cancellationToken)
     {
         var sessions = new List<SessionUsage>();
-        var names = new PartNames();
+        // Model names are packed hex-encoded (no name can break the packing).
+        var names = new ByteStrings(hex => Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex))));
         var session = new SessionParts();
         string? current = null;
-        int step;
-        while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+        while (query.Read())
         {
-            var id = raw.sqlite3_column_blob(statement, 0);
+            var id = query.Bytes(0);
             if (current is null || !session.Is(id))
             {
                 if (current is not null)
@@ -77,39 +67,15 @@ public sealed partial class SqliteUsageStore
                 session.Start(id, current);
             }
 
-            session.Add(raw.sqlite3_column_int64(statement, 1), raw.sqlite3_column_int64(statement, 2), raw.sqlite3_column_blob(statement, 3), names);
+            session.Add(query.Int64(1), query.Int64(2), query.Bytes(3), names);
         }
 
-        Check(step == raw.SQLITE_DONE ? raw.SQLITE_OK : step, db);
         if (current is not null)
         {
             session.AddTo(sessions, untilMs);
         }
 
         return sessions;
-    }
-
-    private static void Check(int rc, sqlite3 db) => SqliteException.ThrowExceptionForRC(rc, db);
-
-    /// <summary>Model names decoded from their hex, by the hex (a store holds a handful).</summary>
-    private sealed class PartNames
-    {
-        private readonly List<(byte[] Hex, string Name)> _names = [];
-
-        public string Of(ReadOnlySpan<byte> hex)
-        {
-            foreach (var (known, name) in _names)
-            {
-                if (hex.SequenceEqual(known))
-                {
-                    return name;
-                }
-            }
-
-            var decoded = Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex)));
-            _names.Add((hex.ToArray(), decoded));
-            return decoded;
-        }
     }
 
     /// <summary>The session being read: its rows (one per source) added up by model.</summary>
@@ -139,7 +105,7 @@ public sealed partial class SqliteUsageStore
         }
 
         /// <summary>Adds one source's row: parts separated by ';', each the model's hex and eleven numbers separated by ','.</summary>
-        public void Add(long firstMs, long lastMs, ReadOnlySpan<byte> packed, PartNames names)
+        public void Add(long firstMs, long lastMs, ReadOnlySpan<byte> packed, ByteStrings names)
         {
             (_first, _last) = (Math.Min(_first, firstMs), Math.Max(_last, lastMs));
             Span<long> n = stackalloc long[11];

@@ -354,7 +354,7 @@ public sealed partial class SqliteUsageStore
 
         var (first, last) = hours;
         var days = PeriodSpan.Of(zone, from > first ? from.Value : first, until < last ? until.Value : last, day => day, day => day.AddDays(1));
-        return await ReadPeriodsAsync(connection, days, source, cancellationToken);
+        return ReadPeriods(connection, days, source, cancellationToken);
     }
 
     /// <summary>The summed columns, in the order <see cref="ReadTotals"/> reads them.</summary>
