@@ -232,10 +232,12 @@ public sealed partial class SqliteUsageStore
             return (marked, superseded);
         }
 
-        // One query finds the sessions the other source has seen at all; only those are matched call by call.
+        // One query finds the sessions the other source has seen at all; only those are matched call
+        // by call. session_summary answers from its key; the records' session index would walk
+        // every call of a long session for each batch.
         var seen = new HashSet<(string, string)>();
         await using (var reader = await connection.ExecuteReaderAsync(
-            "SELECT DISTINCT session_id, source FROM usage_records WHERE session_id IN (SELECT value FROM json_each(@ids)) AND source IN ('gateway', 'codex-log')",
+            "SELECT DISTINCT session_id, source FROM session_summary WHERE session_id IN (SELECT value FROM json_each(@ids)) AND source IN ('gateway', 'codex-log')",
             new { ids = JsonSerializer.Serialize(groups.Select(g => g.Key.SessionId).Distinct().ToList(), StoreJson.Default.ListString) },
             tx))
         {
