@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Tollgate.Core.Pricing;
 using Tollgate.Core.RateLimits;
 using Tollgate.Core.Storage;
@@ -118,6 +119,33 @@ public sealed class StoreAndWriterTests : IDisposable
         Assert.All(stored, r => Assert.Equal(1.25m, r.CostUsd)); // priced by the writer
         Assert.Equal(10, live.Snapshot().Count);
         Assert.Equal(100, live.TotalSeen);
+    }
+
+    [Fact]
+    public async Task Writer_WithWholeBatchesWaiting_WritesThemWithoutLingering()
+    {
+        // Its clock never moves, so a linger would never end: three whole batches must be written regardless.
+        var store = await StoreAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+        var writer = new UsageWriter(store, PriceTable.Create(null), new LiveFeed(), null, NullLogger<UsageWriter>.Instance, linger: TimeSpan.FromMinutes(1), time: clock);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        writer.Persisted += _ =>
+        {
+            if (writer.Written == 3 * 512)
+            {
+                written.TrySetResult();
+            }
+        };
+        for (var i = 0; i < 3 * 512; i++)
+        {
+            writer.Enqueue(Record(clock.GetUtcNow().AddSeconds(i), "gpt-5", new TokenUsage(10, 0, 0, 1, 0)));
+        }
+
+        writer.Start();
+        await written.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(3 * 512, (await ReadAllAsync(store)).Count);
     }
 
     [Fact]
