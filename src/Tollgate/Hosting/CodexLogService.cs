@@ -23,7 +23,8 @@ internal sealed partial class CodexLogService(
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly SemaphoreSlim _running = new(1, 1);
-    private readonly Dictionary<string, List<FileSystemWatcher>> _watchers = new(StringComparer.Ordinal);
+    private static readonly string[] WatchedDirs = ["sessions", "archived_sessions"];
+    private readonly Dictionary<string, HomeWatch> _watchers = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,9 +78,15 @@ internal sealed partial class CodexLogService(
         {
             var homes = (await new CodexHomes(database, time).ResolveAsync(paths, config, cancellationToken)).Select(h => h.Path).ToList();
             var present = homes.Where(Directory.Exists).ToList();
-            foreach (var home in present.Where(h => !_watchers.ContainsKey(h)))
+            foreach (var home in present)
             {
-                _watchers[home] = Watch(home);
+                // Watched anew when a folder it lacked appeared (Codex makes sessions/ at its first session).
+                var dirs = WatchedDirs.Count(d => Directory.Exists(Path.Combine(home, d)));
+                if (!_watchers.TryGetValue(home, out var watch) || watch.Dirs != dirs)
+                {
+                    watch?.Dispose();
+                    _watchers[home] = Watch(home, dirs);
+                }
             }
 
             return (await new CodexIngester(store, prices, time).IngestAsync(present, cancellationToken), homes);
@@ -90,10 +97,10 @@ internal sealed partial class CodexLogService(
         }
     }
 
-    private List<FileSystemWatcher> Watch(string home)
+    private HomeWatch Watch(string home, int dirs)
     {
         var watchers = new List<FileSystemWatcher>();
-        foreach (var dir in new[] { "sessions", "archived_sessions" }.Select(d => Path.Combine(home, d)).Where(Directory.Exists))
+        foreach (var dir in WatchedDirs.Select(d => Path.Combine(home, d)).Where(Directory.Exists))
         {
             var watcher = new FileSystemWatcher(dir, "rollout-*.jsonl")
             {
@@ -108,7 +115,25 @@ internal sealed partial class CodexLogService(
             watchers.Add(watcher);
         }
 
-        return watchers;
+        if (dirs < WatchedDirs.Length)
+        {
+            // The home itself, for the folder it lacks: the run its appearance starts watches it.
+            var watcher = new FileSystemWatcher(home) { NotifyFilter = NotifyFilters.DirectoryName };
+            watcher.Created += (_, e) => SignalIfWatched(e.Name);
+            watcher.Renamed += (_, e) => SignalIfWatched(e.Name);
+            watcher.EnableRaisingEvents = true;
+            watchers.Add(watcher);
+        }
+
+        return new HomeWatch(watchers, dirs);
+
+        void SignalIfWatched(string? name)
+        {
+            if (WatchedDirs.Contains(name, StringComparer.Ordinal))
+            {
+                Signal();
+            }
+        }
     }
 
     private void Signal()
@@ -128,9 +153,9 @@ internal sealed partial class CodexLogService(
 
     public override void Dispose()
     {
-        foreach (var w in _watchers.Values.SelectMany(list => list))
+        foreach (var watch in _watchers.Values)
         {
-            w.Dispose();
+            watch.Dispose();
         }
 
         _changed.Dispose();
@@ -146,4 +171,16 @@ internal sealed partial class CodexLogService(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Codex session logs could not be ingested: {Reason}")]
     private partial void LogFailed(string reason);
+
+    /// <summary>The watchers of one home, and how many of its session folders existed when they were made.</summary>
+    private sealed record HomeWatch(List<FileSystemWatcher> Watchers, int Dirs) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var watcher in Watchers)
+            {
+                watcher.Dispose();
+            }
+        }
+    }
 }

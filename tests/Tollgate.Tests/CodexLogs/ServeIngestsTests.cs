@@ -1,3 +1,4 @@
+using Tollgate.Hosting;
 using Tollgate.Tests.Infrastructure;
 
 namespace Tollgate.Tests.CodexLogs;
@@ -11,15 +12,19 @@ public sealed class ServeIngestsTests
         "{\"timestamp\":\"" + time + "\",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":" + input
         + ",\"cached_input_tokens\":0,\"output_tokens\":" + output + ",\"reasoning_output_tokens\":0,\"total_tokens\":" + (input + output) + "}}}}\n";
 
-    [Fact]
-    public async Task NewAndAppendedSessionLines_AreIngestedWhileServing()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // Codex makes sessions/ at its first session, maybe after the gateway started
+    public async Task NewAndAppendedSessionLines_AreIngestedWhileServing(bool sessionsFolderAtStart)
     {
         var dataDir = TestGateway.NewDataDir();
         var sessions = Path.Combine(dataDir, ".codex", "sessions", "2026", "11", "23");
-        Directory.CreateDirectory(sessions); // the gateway watches the home it finds at start
+        Directory.CreateDirectory(sessionsFolderAtStart ? sessions : Path.Combine(dataDir, ".codex"));
         await using var gateway = await TestGateway.StartAsync(dataDir: dataDir);
         var file = Path.Combine(sessions, $"rollout-2026-11-23T08-00-00-{Thread}.jsonl");
+        await gateway.Services.GetRequiredService<CodexLogService>().RunNowAsync(TestContext.Current.CancellationToken); // the first run has watched the home
 
+        // Well inside the minute between sweeps: what arrives in time came through a watcher.
         async Task<long> WaitForInputAsync(long expected)
         {
             for (var i = 0; i < 150; i++) // bounded: 15 s
@@ -36,6 +41,7 @@ public sealed class ServeIngestsTests
             return -1;
         }
 
+        Directory.CreateDirectory(sessions);
         await File.WriteAllTextAsync(file,
             "{\"timestamp\":\"2026-11-23T08:00:00Z\",\"type\":\"session_meta\",\"payload\":{\"id\":\"" + Thread + "\"}}\n"
             + "{\"timestamp\":\"2026-11-23T08:00:01Z\",\"type\":\"turn_context\",\"payload\":{\"model\":\"gpt-5.1-codex\"}}\n"
