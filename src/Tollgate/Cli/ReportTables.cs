@@ -22,10 +22,10 @@ internal static class ReportTables
             ReportPeriod.Monthly => ("Monthly usage", "Month"),
             _ => ("Daily usage", "Date"),
         };
-        var table = NewTable($"{title} ({report.TimeZone.Id})", view, header);
+        var table = NewTable($"{title} ({report.TimeZone.Id})", view, report.Rows.Count + (view.Breakdown ? report.Rows.Sum(r => r.Models.Count) : 0), header);
         foreach (var row in report.Rows)
         {
-            table.AddRow(Row(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals, Style.Plain));
+            table.Add(Cells(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals), Style.Plain);
             AddBreakdown(table, view, 1, row.Models);
         }
 
@@ -40,12 +40,13 @@ internal static class ReportTables
             return;
         }
 
-        var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
+        var rows = report.Sessions.Count + (view.Breakdown ? report.Sessions.Sum(s => s.Models.Count) : 0);
+        var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, rows, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
         foreach (var session in report.Sessions)
         {
             var last = TimeZoneInfo.ConvertTime(session.LastActivity, report.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             string[] leading = view.Compact ? [session.SessionId, last] : [session.SessionId, last, session.Codex?.Cwd ?? ""];
-            table.AddRow(Row(view, leading, string.Join(", ", session.Models.Keys), session.Totals, Style.Plain));
+            table.Add(Cells(view, leading, string.Join(", ", session.Models.Keys), session.Totals), Style.Plain);
             AddBreakdown(table, view, leading.Length, session.Models);
         }
 
@@ -55,21 +56,65 @@ internal static class ReportTables
     private static void Empty(IAnsiConsole console) =>
         console.MarkupLine("[grey]No usage recorded in this range yet.[/] Point a client at the gateway (tollgate serve), or run Codex and then 'tollgate ingest'.");
 
-    private static Table NewTable(string title, ReportView view, params string[] leading)
+    /// <summary>Above this many rows a report is written line by line (<see cref="LineTable"/>): Spectre's layout of the whole table grows with it.</summary>
+    internal const int LineTableRows = 2_000;
+
+    private static ReportTable NewTable(string title, ReportView view, int rows, params string[] leading)
     {
+        var headers = leading.Append("Models").Concat(NumberHeaders(view)).ToList();
+        if (rows > LineTableRows)
+        {
+            return new ReportTable(null, new LineTable(title, headers, leading.Length + 1));
+        }
+
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
-        foreach (var column in leading)
+        foreach (var (header, i) in headers.Select((h, i) => (h, i)))
         {
-            table.AddColumn(column);
+            table.AddColumn(i <= leading.Length ? new TableColumn(header) : new TableColumn(header).RightAligned());
         }
 
-        table.AddColumn("Models");
-        foreach (var header in NumberHeaders(view))
+        return new ReportTable(table, null);
+    }
+
+    /// <summary>A report's table: Spectre's, or written line by line for thousands of rows.</summary>
+    private sealed class ReportTable(Table? table, LineTable? lines)
+    {
+        public void Add(string[] cells, Style style)
         {
-            table.AddColumn(new TableColumn(header).RightAligned());
+            if (lines is not null)
+            {
+                lines.AddRow(cells, style switch
+                {
+                    Style.Bold => new Spectre.Console.Style(decoration: Decoration.Bold),
+                    Style.Dim => new Spectre.Console.Style(foreground: Color.Grey),
+                    _ => Spectre.Console.Style.Plain,
+                });
+                return;
+            }
+
+            string Fmt(string s) => style switch
+            {
+                Style.Bold => $"[bold]{Markup.Escape(s)}[/]",
+                Style.Dim => $"[grey]{Markup.Escape(s)}[/]",
+                _ => Markup.Escape(s),
+            };
+            table!.AddRow(cells.Select(c => (IRenderable)new Markup(Fmt(c))).ToArray());
         }
 
-        return table;
+        public void AddEmptyRow()
+        {
+            lines?.AddEmptyRow();
+            table?.AddEmptyRow();
+        }
+
+        public void Write(IAnsiConsole console)
+        {
+            lines?.Write(console);
+            if (table is not null)
+            {
+                console.Write(table);
+            }
+        }
     }
 
     private static IEnumerable<string> NumberHeaders(ReportView view)
@@ -80,7 +125,7 @@ internal static class ReportTables
         return view.ShowCost ? headers.Append("Cost (USD)") : headers;
     }
 
-    private static void AddBreakdown(Table table, ReportView view, int leading, IReadOnlyDictionary<string, UsageTotals> models)
+    private static void AddBreakdown(ReportTable table, ReportView view, int leading, IReadOnlyDictionary<string, UsageTotals> models)
     {
         if (!view.Breakdown)
         {
@@ -89,17 +134,17 @@ internal static class ReportTables
 
         foreach (var (model, totals) in models)
         {
-            table.AddRow(Row(view, new string[leading], $"  └ {model}", totals, Style.Dim));
+            table.Add(Cells(view, new string[leading], $"  └ {model}", totals), Style.Dim);
         }
     }
 
-    private static void Finish(IAnsiConsole console, Table table, ReportView view, int leading, UsageTotals totals, IEnumerable<KeyValuePair<string, UsageTotals>> models)
+    private static void Finish(IAnsiConsole console, ReportTable table, ReportView view, int leading, UsageTotals totals, IEnumerable<KeyValuePair<string, UsageTotals>> models)
     {
         table.AddEmptyRow();
         var first = new string[leading];
         first[0] = "Total";
-        table.AddRow(Row(view, first, "", totals, Style.Bold));
-        console.Write(table);
+        table.Add(Cells(view, first, "", totals), Style.Bold);
+        table.Write(console);
         var unpriced = ReportJson.UnpricedModels(models);
         if (view.ShowCost && unpriced.Count > 0)
         {
@@ -119,25 +164,19 @@ internal static class ReportTables
         Dim,
     }
 
-    private static IRenderable[] Row(ReportView view, string?[] leading, string models, UsageTotals t, Style style)
+    private static string[] Cells(ReportView view, string?[] leading, string models, UsageTotals t)
     {
-        string Fmt(string? s) => style switch
-        {
-            Style.Bold => $"[bold]{Markup.Escape(s ?? "")}[/]",
-            Style.Dim => $"[grey]{Markup.Escape(s ?? "")}[/]",
-            _ => Markup.Escape(s ?? ""),
-        };
-        string N(long n) => Fmt(n.ToString("N0", CultureInfo.InvariantCulture));
-        var cells = leading.Select(Fmt).Append(Fmt(models)).ToList();
+        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        var cells = leading.Select(s => s ?? "").Append(models).ToList();
         cells.AddRange(view.Compact
             ? [N(t.Tokens.UncachedInputTokens), N(t.Tokens.OutputTokens), N(t.Tokens.TotalTokens)]
             : [N(t.Requests), N(t.Tokens.UncachedInputTokens), N(t.Tokens.CachedInputTokens), N(t.Tokens.CacheWriteTokens), N(t.Tokens.OutputTokens), N(t.Tokens.ReasoningTokens), N(t.Tokens.TotalTokens)]);
         if (view.ShowCost)
         {
-            cells.Add(Fmt(Cost(t)));
+            cells.Add(Cost(t));
         }
 
-        return cells.Select(c => (IRenderable)new Markup(c)).ToArray();
+        return [.. cells];
     }
 
     /// <summary>The cost, "unpriced" when nothing in it has a price, and a "+" when part of it is missing.</summary>

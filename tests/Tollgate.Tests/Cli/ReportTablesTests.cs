@@ -1,0 +1,74 @@
+using Spectre.Console;
+using Tollgate.Cli;
+using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
+using Tollgate.Core.Usage.Reports;
+
+namespace Tollgate.Tests.Cli;
+
+/// <summary>Report tables on a terminal: Spectre's for ordinary reports, written line by line for thousands of rows.</summary>
+public sealed class ReportTablesTests
+{
+    private static (IAnsiConsole Console, StringWriter Text) Terminal(int width)
+    {
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(text) });
+        console.Profile.Width = width;
+        return (console, text);
+    }
+
+    private static SessionReport Sessions(int count)
+    {
+        var sessions = new List<SessionRow>();
+        var all = new UsageTotals();
+        for (var i = 0; i < count; i++)
+        {
+            var tokens = new SummaryTotals(2, new TokenUsage(1_000 + i, 0, 0, 10, 0), 0.01m, 0, 0);
+            var totals = new UsageTotals();
+            totals.Add(tokens);
+            all.Add(tokens);
+            var model = new UsageTotals();
+            model.Add(tokens);
+            var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero).AddMinutes(i);
+            sessions.Add(new SessionRow($"session-{i:D5}", at, at, totals, new Dictionary<string, UsageTotals> { ["gpt-5.1-codex-with-a-very-long-model-name-indeed"] = model }, null));
+        }
+
+        return new SessionReport(sessions, all, TimeZoneInfo.Utc);
+    }
+
+    [Fact]
+    public void ThousandsOfSessions_AreWrittenLineByLine_FittedToTheTerminal()
+    {
+        var (console, text) = Terminal(150);
+        var count = ReportTables.LineTableRows + 500;
+
+        ReportTables.WriteSessions(console, Sessions(count), new ReportView(Breakdown: false, ShowCost: true, Compact: false));
+
+        var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        var table = lines.SkipWhile(l => !l.StartsWith('╭')).ToList();
+        Assert.Equal(count + 6, table.Count); // top border, header, separator, the sessions, an empty row, the total, bottom border
+        Assert.All(table, l => Assert.Equal(table[0].Length, l.Length));
+        Assert.True(table[0].Length <= 150, table[0]);
+        Assert.Contains("│ session-00000 ", table[3], StringComparison.Ordinal);
+        Assert.Contains("…", table[3], StringComparison.Ordinal); // the model name cut to fit
+        Assert.Contains($"session-{count - 1:D5}", table[count + 2], StringComparison.Ordinal);
+        Assert.StartsWith("│ Total", table[^2], StringComparison.Ordinal);
+        Assert.Contains($"{2 * count:N0}", table[^2], StringComparison.Ordinal); // requests, right-aligned under their header
+        Assert.EndsWith("$25.00 │", table[^2], StringComparison.Ordinal); // 2,500 sessions at $0.01
+    }
+
+    [Fact]
+    public void AFewSessions_KeepSpectresTable_WithTheSameCells()
+    {
+        var (spectre, spectreText) = Terminal(400);
+        var (lines, lineText) = Terminal(400);
+        var view = new ReportView(Breakdown: true, ShowCost: true, Compact: true);
+
+        ReportTables.WriteSessions(spectre, Sessions(3), view);
+        ReportTables.WriteSessions(lines, Sessions(ReportTables.LineTableRows), view); // 2,000 rows and 2,000 breakdown rows: line by line
+
+        static string[] Cells(string text, string session) =>
+            text.Split('\n').First(l => l.Contains(session, StringComparison.Ordinal)).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(Cells(spectreText.ToString(), "session-00001"), Cells(lineText.ToString(), "session-00001"));
+    }
+}
