@@ -20,8 +20,10 @@ public interface IUsageStore
     /// <summary>Totals per local day and model in a time zone, between two instants (null = open), from the summaries.</summary>
     Task<IReadOnlyList<DaySummary>> ReadDaysAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken);
 
-    /// <summary>Totals per period and model (model "" = unknown), each row dated on its period's <see cref="PeriodSpan.Key"/>; exact at any boundary.</summary>
-    Task<IReadOnlyList<DaySummary>> ReadPeriodsAsync(IReadOnlyList<PeriodSpan> periods, string? source, CancellationToken cancellationToken);
+    /// <summary>Totals per model of a zone's days, weeks or months over a range (null = open), each row dated on its period's first day; exact at any boundary.</summary>
+    Task<IReadOnlyList<DaySummary>> ReadLocalPeriodsAsync(
+        TimeZoneInfo zone, DateTimeOffset? from, DateTimeOffset? until, string? source,
+        Func<DateOnly, DateOnly> start, Func<DateOnly, DateOnly> next, CancellationToken cancellationToken);
 
     /// <summary>Totals per source, model, account and reasoning effort over [from, until) (null = open), exact at any boundary.</summary>
     Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken);

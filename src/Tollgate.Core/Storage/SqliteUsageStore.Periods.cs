@@ -21,6 +21,25 @@ public sealed partial class SqliteUsageStore
         return ReadPeriods(connection, periods, source, cancellationToken);
     }
 
+    /// <summary>
+    /// Totals per model of the periods of <paramref name="zone"/>'s calendar over [from, until)
+    /// (null = open), cut to the hours that hold records: each period begins at the local
+    /// midnight of <paramref name="start"/>(its day) and ends where <paramref name="next"/> begins.
+    /// </summary>
+    public async Task<IReadOnlyList<DaySummary>> ReadLocalPeriodsAsync(
+        TimeZoneInfo zone, DateTimeOffset? from, DateTimeOffset? until, string? source,
+        Func<DateOnly, DateOnly> start, Func<DateOnly, DateOnly> next, CancellationToken cancellationToken)
+    {
+        if (await ReadRecordHoursAsync(source, cancellationToken) is not { } hours)
+        {
+            return [];
+        }
+
+        var (first, last) = hours;
+        var spans = PeriodSpan.Of(zone, from > first ? from.Value : first, until < last ? until.Value : last, start, next);
+        return await ReadPeriodsAsync(spans, source, cancellationToken);
+    }
+
     private static IReadOnlyList<DaySummary> ReadPeriods(
         SqliteConnection connection, IReadOnlyList<PeriodSpan> periods, string? source, CancellationToken cancellationToken)
     {
@@ -173,12 +192,13 @@ internal sealed class PeriodPieces
 
     private void AddPeriod(long from, long until)
     {
-        // The UTC midnights nearest to the period's two ends: whole days between them, the differences at either end.
-        var (first, last) = ((from + (DayMs / 2)) / DayMs, (until + (DayMs / 2)) / DayMs);
         if (until <= from)
         {
             return;
         }
+
+        // The UTC midnights nearest to the period's two ends: whole days between them, the differences at either end.
+        var (first, last) = ((from + (DayMs / 2)) / DayMs, (until + (DayMs / 2)) / DayMs);
 
         if (last <= first)
         {

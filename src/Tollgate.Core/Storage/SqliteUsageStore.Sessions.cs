@@ -51,30 +51,20 @@ public sealed partial class SqliteUsageStore
         // Model names are packed hex-encoded (no name can break the packing).
         var names = new ByteStrings(hex => Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex))));
         var session = new SessionParts();
-        string? current = null;
         while (query.Read())
         {
             var id = query.Bytes(0);
-            if (current is null || !session.Is(id))
+            if (!session.Is(id))
             {
-                if (current is not null)
-                {
-                    session.AddTo(sessions, untilMs);
-                }
-
+                session.AddTo(sessions, untilMs);
                 cancellationToken.ThrowIfCancellationRequested();
-                current = Encoding.UTF8.GetString(id);
-                session.Start(id, current);
+                session.Start(id);
             }
 
             session.Add(query.Int64(1), query.Int64(2), query.Bytes(3), names);
         }
 
-        if (current is not null)
-        {
-            session.AddTo(sessions, untilMs);
-        }
-
+        session.AddTo(sessions, untilMs);
         return sessions;
     }
 
@@ -85,13 +75,13 @@ public sealed partial class SqliteUsageStore
         private readonly List<string> _models = [];
         private readonly List<long> _sums = [];
         private byte[] _id = new byte[64];
-        private int _idLength;
+        private int _idLength = -1; // -1: no session started yet
         private string _sessionId = "";
         private long _first, _last;
 
-        public bool Is(ReadOnlySpan<byte> id) => id.SequenceEqual(_id.AsSpan(0, _idLength));
+        public bool Is(ReadOnlySpan<byte> id) => _idLength >= 0 && id.SequenceEqual(_id.AsSpan(0, _idLength));
 
-        public void Start(ReadOnlySpan<byte> id, string sessionId)
+        public void Start(ReadOnlySpan<byte> id)
         {
             if (id.Length > _id.Length)
             {
@@ -99,7 +89,7 @@ public sealed partial class SqliteUsageStore
             }
 
             id.CopyTo(_id);
-            (_idLength, _sessionId, _first, _last) = (id.Length, sessionId, long.MaxValue, long.MinValue);
+            (_idLength, _sessionId, _first, _last) = (id.Length, Encoding.UTF8.GetString(id), long.MaxValue, long.MinValue);
             _models.Clear();
             _sums.Clear();
         }
@@ -167,10 +157,10 @@ public sealed partial class SqliteUsageStore
             return start == 1 ? -value : value;
         }
 
-        /// <summary>Adds the session to <paramref name="sessions"/> unless its last activity is not before the end of the range.</summary>
+        /// <summary>Adds the session read (if any) to <paramref name="sessions"/> unless its last activity is not before the end of the range.</summary>
         public void AddTo(List<SessionUsage> sessions, long untilMs)
         {
-            if (_last >= untilMs)
+            if (_idLength < 0 || _last >= untilMs)
             {
                 return;
             }

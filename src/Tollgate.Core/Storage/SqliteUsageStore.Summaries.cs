@@ -322,7 +322,7 @@ public sealed partial class SqliteUsageStore
         {
             if (zone.Id != TimeZoneInfo.Local.Id || !TimeZoneInfo.TryFindSystemTimeZoneById(zone.Id, out _))
             {
-                return await ReadOtherZoneDaysAsync(connection, from, until, source, zone, cancellationToken);
+                return await ReadLocalPeriodsAsync(zone, from, until, source, day => day, day => day.AddDays(1), cancellationToken);
             }
 
             // The user's own zone (first report, or the machine's zone changed): keep whole days for it from now on.
@@ -343,20 +343,6 @@ public sealed partial class SqliteUsageStore
         }
 
         return days;
-    }
-
-    /// <summary>Days in any other zone: each local day from the rollups, as <see cref="ReadPeriodsAsync(IReadOnlyList{PeriodSpan}, string?, CancellationToken)"/> reads periods.</summary>
-    private async Task<IReadOnlyList<DaySummary>> ReadOtherZoneDaysAsync(
-        SqliteConnection connection, DateTimeOffset? from, DateTimeOffset? until, string? source, TimeZoneInfo zone, CancellationToken cancellationToken)
-    {
-        if (await ReadRecordHoursAsync(source, cancellationToken) is not { } hours)
-        {
-            return [];
-        }
-
-        var (first, last) = hours;
-        var days = PeriodSpan.Of(zone, from > first ? from.Value : first, until < last ? until.Value : last, day => day, day => day.AddDays(1));
-        return ReadPeriods(connection, days, source, cancellationToken);
     }
 
     /// <summary>The summed columns, in the order <see cref="ReadTotals"/> reads them.</summary>

@@ -226,8 +226,9 @@ public sealed class StoreAndWriterTests : IDisposable
         public Task<IReadOnlyList<RollupRow>> ReadRollupAsync(DateTimeOffset? from, DateTimeOffset? until, string? source, CancellationToken cancellationToken) =>
             inner.ReadRollupAsync(from, until, source, cancellationToken);
 
-        public Task<IReadOnlyList<DaySummary>> ReadPeriodsAsync(IReadOnlyList<PeriodSpan> periods, string? source, CancellationToken cancellationToken) =>
-            inner.ReadPeriodsAsync(periods, source, cancellationToken);
+        public Task<IReadOnlyList<DaySummary>> ReadLocalPeriodsAsync(
+            TimeZoneInfo zone, DateTimeOffset? from, DateTimeOffset? until, string? source, Func<DateOnly, DateOnly> start, Func<DateOnly, DateOnly> next, CancellationToken cancellationToken) =>
+            inner.ReadLocalPeriodsAsync(zone, from, until, source, start, next, cancellationToken);
 
         public Task<(DateTimeOffset First, DateTimeOffset Last)?> ReadRecordHoursAsync(string? source, CancellationToken cancellationToken) =>
             inner.ReadRecordHoursAsync(source, cancellationToken);

@@ -74,8 +74,16 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
     public static async Task<PeriodReport> BuildAsync(
         IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
     {
+        // In a zone the store keeps no whole days for (not the machine's own), each period is read as one exact range.
         var days = range.TimeZone.Id != TimeZoneInfo.Local.Id
-            ? await ReadPeriodsAsync(store, range, period, cancellationToken)
+            ? await store.ReadLocalPeriodsAsync(
+                range.TimeZone, range.FromUtc, range.UntilUtc, range.Source, day => PeriodStart(day, period, range.WeekStart), start => period switch
+                {
+                    ReportPeriod.Monthly => start.AddMonths(1),
+                    ReportPeriod.Weekly => start.AddDays(7),
+                    _ => start.AddDays(1),
+                },
+                cancellationToken)
             : await store.ReadDaysAsync(range.FromUtc, range.UntilUtc, range.Source, range.TimeZone, cancellationToken);
         var rows = new Dictionary<int, PeriodSums>(); // by the period's first day number
         var totals = new UsageTotals();
@@ -108,33 +116,6 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         }
 
         return new PeriodReport(period, ordered, totals, range.TimeZone);
-    }
-
-    /// <summary>
-    /// Days, weeks or months in a zone the store keeps no whole days for (not the machine's own):
-    /// each period as one exact range, from the first hour with records to the last, read in one
-    /// query (<see cref="IUsageStore.ReadPeriodsAsync"/>), a row per model dated on the period's first day.
-    /// </summary>
-    private static async Task<IReadOnlyList<DaySummary>> ReadPeriodsAsync(IUsageStore store, ReportRange range, ReportPeriod period, CancellationToken cancellationToken)
-    {
-        if (await store.ReadRecordHoursAsync(range.Source, cancellationToken) is not { } hours)
-        {
-            return [];
-        }
-
-        var (first, last) = hours;
-        var spans = PeriodSpan.Of(
-            range.TimeZone,
-            range.FromUtc is { } f && f > first ? f : first,
-            range.UntilUtc is { } u && u < last ? u : last,
-            day => PeriodStart(day, period, range.WeekStart),
-            start => period switch
-            {
-                ReportPeriod.Monthly => start.AddMonths(1),
-                ReportPeriod.Weekly => start.AddDays(7),
-                _ => start.AddDays(1),
-            });
-        return await store.ReadPeriodsAsync(spans, range.Source, cancellationToken);
     }
 
     /// <summary>A period's sums while they are added up (a class: a report is a short process, and generic code over a value tuple is compiled at run time).</summary>
