@@ -1,3 +1,4 @@
+using System.Globalization;
 using Spectre.Console;
 
 namespace Tollgate.Cli;
@@ -7,6 +8,8 @@ namespace Tollgate.Cli;
 /// of thousands of rows: Spectre lays a table out as a whole, and every session of a large store
 /// (40,000 rows) took it 10 s and 1.3 GB. Here the column widths are measured once, the widest
 /// text columns are cut (with "…") to fit the console, and each row is written as it comes.
+/// Widths are terminal cells, as Spectre counts them (a CJK character or an emoji takes two), and
+/// a cut never splits a character.
 /// </summary>
 /// <param name="textColumns">How many columns, from the left, hold text (left-aligned); the rest hold numbers.</param>
 internal sealed class LineTable(string title, IReadOnlyList<string> headers, int textColumns)
@@ -20,18 +23,18 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
 
     public void Write(IAnsiConsole console)
     {
-        var widths = headers.Select(h => h.Length).ToArray();
+        var widths = headers.Select(h => h.GetCellWidth()).ToArray();
         foreach (var (cells, _) in _rows)
         {
             for (var i = 0; i < widths.Length; i++)
             {
-                widths[i] = Math.Max(widths[i], cells[i]?.Length ?? 0);
+                widths[i] = Math.Max(widths[i], cells[i]?.GetCellWidth() ?? 0);
             }
         }
 
         Fit(widths, console.Profile.Width);
         var total = widths.Sum(w => w + 3) + 1;
-        var lead = Math.Max(0, (total - title.Length) / 2);
+        var lead = Math.Max(0, (total - title.GetCellWidth()) / 2);
         console.WriteLine(new string(' ', lead) + title, Style.Plain);
         console.WriteLine(Border('╭', '┬', '╮', widths), Style.Plain);
         console.WriteLine(Line([.. headers], widths), new Style(decoration: Decoration.Bold));
@@ -64,12 +67,38 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
         var line = new System.Text.StringBuilder("│");
         for (var i = 0; i < widths.Length; i++)
         {
-            var cell = cells[i] ?? "";
-            cell = cell.Length > widths[i] ? cell[..(widths[i] - 1)] + "…" : cell;
-            line.Append(' ').Append(i < textColumns ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i])).Append(" │");
+            var cell = Cut(cells[i] ?? "", widths[i]);
+            var padding = new string(' ', widths[i] - cell.GetCellWidth());
+            line.Append(' ').Append(i < textColumns ? cell + padding : padding + cell).Append(" │");
         }
 
         return line.ToString();
+    }
+
+    /// <summary>The text if it fits in <paramref name="width"/> cells, else its longest start of whole characters that fits with "…".</summary>
+    private static string Cut(string text, int width)
+    {
+        if (text.GetCellWidth() <= width)
+        {
+            return text;
+        }
+
+        var used = 0;
+        var end = 0;
+        while (end < text.Length)
+        {
+            var length = StringInfo.GetNextTextElementLength(text, end);
+            var cells = text.Substring(end, length).GetCellWidth();
+            if (used + cells > width - 1)
+            {
+                break;
+            }
+
+            used += cells;
+            end += length;
+        }
+
+        return text[..end] + "…";
     }
 
     private static string Border(char left, char middle, char right, int[] widths) =>

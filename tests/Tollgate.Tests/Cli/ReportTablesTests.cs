@@ -17,7 +17,7 @@ public sealed class ReportTablesTests
         return (console, text);
     }
 
-    private static SessionReport Sessions(int count)
+    private static SessionReport Sessions(int count, string model = "gpt-5.1-codex-with-a-very-long-model-name-indeed")
     {
         var sessions = new List<SessionRow>();
         var all = new UsageTotals();
@@ -27,10 +27,10 @@ public sealed class ReportTablesTests
             var totals = new UsageTotals();
             totals.Add(tokens);
             all.Add(tokens);
-            var model = new UsageTotals();
-            model.Add(tokens);
+            var modelTotals = new UsageTotals();
+            modelTotals.Add(tokens);
             var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero).AddMinutes(i);
-            sessions.Add(new SessionRow($"session-{i:D5}", at, at, totals, new Dictionary<string, UsageTotals> { ["gpt-5.1-codex-with-a-very-long-model-name-indeed"] = model }, null));
+            sessions.Add(new SessionRow($"session-{i:D5}", at, at, totals, new Dictionary<string, UsageTotals> { [model] = modelTotals }, null));
         }
 
         return new SessionReport(sessions, all, TimeZoneInfo.Utc);
@@ -70,5 +70,22 @@ public sealed class ReportTablesTests
         static string[] Cells(string text, string session) =>
             text.Split('\n').First(l => l.Contains(session, StringComparison.Ordinal)).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(Cells(spectreText.ToString(), "session-00001"), Cells(lineText.ToString(), "session-00001"));
+    }
+
+    [Fact]
+    public void WideCharactersInALongTable_AreMeasuredInTerminalCells_AndNeverSplit()
+    {
+        var (console, text) = Terminal(200);
+        var model = "東京の実験モデル🚀-" + new string('x', 40) + "-終わり🚀🚀";
+
+        ReportTables.WriteSessions(console, Sessions(ReportTables.LineTableRows + 1, model), new ReportView(Breakdown: false, ShowCost: true, Compact: false));
+
+        var table = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).SkipWhile(l => !l.StartsWith('╭')).ToList();
+        Assert.All(table, l => Assert.Equal(table[0].GetCellWidth(), l.GetCellWidth())); // the borders line up on a terminal
+        Assert.True(table[0].GetCellWidth() <= 200, table[0]);
+        Assert.Contains("│ 東京の実験モデル🚀-x", table[3], StringComparison.Ordinal);
+        Assert.Contains("…", table[3], StringComparison.Ordinal);
+        Assert.All(table, l => Assert.Equal(l, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(System.Text.Encoding.UTF8.GetBytes(l)))); // no half of an emoji
+        Assert.DoesNotContain(table, l => l.Contains('\uFFFD', StringComparison.Ordinal));
     }
 }
