@@ -35,10 +35,10 @@ public sealed partial class SqliteUsageStore
             return;
         }
 
-        // One pass adds every record to each summary's rows. The keys are classes and the sums are
-        // added in this assembly's code: LINQ's GroupBy over value-tuple keys is generic code the
-        // runtime compiles at its first use, unoptimised, and a first ingest ends before it is
-        // compiled again (it took 90 ms of 23,000 records' 0.7 s of writing).
+        // One pass adds every record to each summary's rows, with class keys and the sums added in
+        // this assembly's precompiled code. LINQ's GroupBy over value-tuple keys is generic code
+        // the runtime compiles at first use, unoptimised, in a process as short as a first ingest:
+        // the rollups alone took 90 ms of its 0.7 s of writing; all summaries now take 65-80 ms.
         var zone = await DayZoneAsync(connection, tx);
         var bucketSums = new SummarySums();
         var sessionSums = new SummarySums();
