@@ -62,7 +62,12 @@ public enum RolloutLineKind
 }
 
 /// <summary>What one rollout line recorded: a model call, a message the user sent, the usage limits at that moment — or nothing.</summary>
-public readonly record struct RolloutLine(RolloutLineKind Kind, CodexCall? Call = null, DateTimeOffset? MessageAt = null, RateLimitSnapshot? RateLimits = null)
+/// <param name="RateLimitsLater">
+/// The line carries usage limits that were not read (<see cref="RolloutCounter.DeferRateLimits"/>):
+/// <see cref="RolloutCounter.ReadRateLimitsOf"/> reads them from the line when they are wanted.
+/// </param>
+public readonly record struct RolloutLine(
+    RolloutLineKind Kind, CodexCall? Call = null, DateTimeOffset? MessageAt = null, RateLimitSnapshot? RateLimits = null, bool RateLimitsLater = false)
 {
     public static RolloutLine Skipped => new(RolloutLineKind.Skipped);
 
@@ -93,6 +98,13 @@ public sealed class RolloutCounter
 
     /// <summary>What carries over to the next line, saved with the file's cursor.</summary>
     public RolloutState State => _s;
+
+    /// <summary>
+    /// Leaves the usage limits of <c>token_count</c> lines unread and marks those lines with
+    /// <see cref="RolloutLine.RateLimitsLater"/> instead. Codex writes them with every call, a file's
+    /// reader keeps only the latest, and reading each cost a tenth of a first ingest's time.
+    /// </summary>
+    public bool DeferRateLimits { get; init; }
 
     public string? ThreadId => _s.ThreadId;
     public string? Model => _s.Model;
@@ -279,10 +291,11 @@ public sealed class RolloutCounter
     private RolloutLine ReadTokenCount(JsonElement root, JsonElement payload)
     {
         var replayed = _s.SawParentMeta && !_s.InOwnSession;
-        var limits = replayed ? null : ReadRateLimits(root, payload);
+        var limits = replayed || DeferRateLimits ? null : ReadRateLimits(root, payload);
+        var later = !replayed && DeferRateLimits && payload.TryGetProperty("rate_limits", out var carried) && carried.ValueKind == JsonValueKind.Object;
         if (!payload.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
         {
-            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits); // a rate-limit-only snapshot
+            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits, RateLimitsLater: later); // a rate-limit-only snapshot
         }
 
         if (info.TryGetProperty("model_context_window", out var window) && window.TryGetInt64(out var w))
@@ -306,7 +319,7 @@ public sealed class RolloutCounter
             {
                 if (t == previous)
                 {
-                    return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits); // re-emitted snapshot
+                    return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits, RateLimitsLater: later); // re-emitted snapshot
                 }
 
                 counted = Decreased(t, previous) ? last ?? t : Minus(t, previous); // a counter that went back restarted
@@ -329,7 +342,7 @@ public sealed class RolloutCounter
 
         if (counted is not { } usage || usage.TotalTokens <= 0)
         {
-            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits);
+            return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits, RateLimitsLater: later);
         }
 
         var time = ReadTime(root) ?? throw new FormatException("no timestamp");
@@ -337,7 +350,30 @@ public sealed class RolloutCounter
         return new RolloutLine(
             RolloutLineKind.Call,
             new CodexCall(time, ThreadId ?? _fileThreadId, Model ?? Str(info, "model"), Model is null, Effort, usage, ContextWindow, Cwd),
-            RateLimits: limits);
+            RateLimits: limits, RateLimitsLater: later);
+    }
+
+    /// <summary>The usage limits of a line <see cref="Read"/> marked with <see cref="RolloutLine.RateLimitsLater"/>; null when they hold none.</summary>
+    public static RateLimitSnapshot? ReadRateLimitsOf(ReadOnlySpan<byte> line)
+    {
+        if (line.Length > 0 && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.Object
+                ? ReadRateLimits(root, payload)
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

@@ -57,12 +57,12 @@ public static class RolloutReader
         var restarted = cursor is not null && (cursor.Identity != identity || size < cursor.Offset);
         var start = cursor is null || restarted ? 0 : cursor.Offset;
         var threadId = ThreadIdFromName(path);
-        var counter = new RolloutCounter(threadId, start == 0 ? null : cursor?.State);
+        var counter = new RolloutCounter(threadId, start == 0 ? null : cursor?.State) { DeferRateLimits = true };
         var calls = new List<CodexCall>();
         var messages = new List<DateTimeOffset>();
-        RateLimitSnapshot? limits = null;
+        var limitLines = new List<(long Offset, int Length)>();
         var malformed = 0;
-        var (offset, oversized) = ReadLines(stream, start, long.MaxValue, line =>
+        var (offset, oversized) = ReadLines(stream, start, long.MaxValue, (line, at) =>
         {
             var read = counter.Read(line);
             malformed += read.Kind == RolloutLineKind.Malformed ? 1 : 0;
@@ -76,11 +76,49 @@ public static class RolloutReader
                 messages.Add(sent);
             }
 
-            limits = read.RateLimits ?? limits;
+            if (read.RateLimitsLater)
+            {
+                limitLines.Add((at, line.Length));
+            }
+
             return true;
         });
 
-        return new RolloutRead(calls, messages, limits, new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+        return new RolloutRead(calls, messages, LatestRateLimits(stream, limitLines), new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+    }
+
+    /// <summary>
+    /// The usage limits of the last of these lines that holds any, read again from the file: only
+    /// the latest snapshot counts, so the others are never parsed. Codex only appends to a file;
+    /// one rewritten meanwhile is read again from its start by the next run.
+    /// </summary>
+    private static RateLimitSnapshot? LatestRateLimits(FileStream stream, List<(long Offset, int Length)> lines)
+    {
+        for (var i = lines.Count - 1; i >= 0; i--)
+        {
+            var (offset, length) = lines[i];
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                var line = buffer.AsSpan(0, length);
+                var n = 0;
+                while (n < length && RandomAccess.Read(stream.SafeFileHandle, line[n..], offset + n) is var got and > 0)
+                {
+                    n += got;
+                }
+
+                if (n == length && RolloutCounter.ReadRateLimitsOf(line) is { } limits)
+                {
+                    return limits;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Opens a rollout file for reading while Codex may still append to it (or archive it).</summary>
@@ -92,8 +130,8 @@ public static class RolloutReader
         BufferSize = 0,
     });
 
-    /// <summary>Called with each complete line (without its newline); false stops the reading.</summary>
-    public delegate bool LineHandler(ReadOnlySpan<byte> line);
+    /// <summary>Called with each complete line (without its newline) and where it starts in the file; false stops the reading.</summary>
+    public delegate bool LineHandler(ReadOnlySpan<byte> line, long offset);
 
     /// <summary>
     /// Hands each complete line from <paramref name="start"/> to <paramref name="onLine"/>, through a
@@ -144,13 +182,14 @@ public static class RolloutReader
                 while (offset + consumed < stopBefore && (newline = buffer.AsSpan(consumed, filled - consumed).IndexOf((byte)'\n')) >= 0)
                 {
                     var line = buffer.AsSpan(consumed, newline);
+                    var lineOffset = offset + consumed;
                     consumed += newline + 1;
                     if (skippingOversized)
                     {
                         skippingOversized = false;
                         oversized++;
                     }
-                    else if (!onLine(line))
+                    else if (!onLine(line, lineOffset))
                     {
                         return (offset + consumed, oversized);
                     }

@@ -58,9 +58,9 @@ public static class RolloutSummaryReader
         using var stream = RolloutReader.Open(path);
         var size = stream.Length;
         var threadId = RolloutReader.ThreadIdFromName(path);
-        var counter = new RolloutCounter(threadId);
+        var counter = new RolloutCounter(threadId) { DeferRateLimits = true };
         long tokens = 0;
-        var (headEnd, _) = RolloutReader.ReadLines(stream, 0, HeadBytes, line =>
+        var (headEnd, _) = RolloutReader.ReadLines(stream, 0, HeadBytes, (line, _) =>
         {
             tokens += Counted(counter, line);
             var s = counter.State;
@@ -107,7 +107,7 @@ public static class RolloutSummaryReader
             tail *= 4;
         }
 
-        var tailCounter = new RolloutCounter(threadId, head);
+        var tailCounter = new RolloutCounter(threadId, head) { DeferRateLimits = true };
         var body = bytes.AsSpan(skip);
         if (start > headEnd && body.IndexOf(TurnContext) < 0 && LastLineContaining(stream, headEnd, size - bytes.Length + skip, TurnContext) is { } context)
         {
@@ -115,7 +115,7 @@ public static class RolloutSummaryReader
         }
 
         using var rest = new MemoryStream(bytes, skip, bytes.Length - skip, writable: false);
-        RolloutReader.ReadLines(rest, 0, long.MaxValue, line =>
+        RolloutReader.ReadLines(rest, 0, long.MaxValue, (line, _) =>
         {
             tokens += Counted(tailCounter, line);
             return true;
@@ -146,7 +146,7 @@ public static class RolloutSummaryReader
             {
                 var lineStart = LineStart(stream, from, begin + at);
                 byte[]? line = null;
-                RolloutReader.ReadLines(stream, lineStart, to, found =>
+                RolloutReader.ReadLines(stream, lineStart, to, (found, _) =>
                 {
                     line = found.ToArray();
                     return false;
@@ -185,9 +185,9 @@ public static class RolloutSummaryReader
 
     private static RolloutSummary ReadWhole(string home, string path, Stream stream, string? threadId)
     {
-        var counter = new RolloutCounter(threadId);
+        var counter = new RolloutCounter(threadId) { DeferRateLimits = true };
         long tokens = 0;
-        RolloutReader.ReadLines(stream, 0, long.MaxValue, line =>
+        RolloutReader.ReadLines(stream, 0, long.MaxValue, (line, _) =>
         {
             tokens += Counted(counter, line);
             return true;

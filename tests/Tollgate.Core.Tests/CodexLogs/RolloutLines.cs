@@ -33,7 +33,8 @@ internal static class RolloutLines
     public static string UsageJson(long input, long cached, long output, long reasoning) =>
         $$"""{"input_tokens":{{input}},"cached_input_tokens":{{cached}},"cache_write_input_tokens":0,"output_tokens":{{output}},"reasoning_output_tokens":{{reasoning}},"total_tokens":{{input + output}}}""";
 
-    public static string TokenCount(int second, string? total, string? last, bool infoNull = false)
+    /// <param name="rateLimits">The line's <c>rate_limits</c> JSON; by default a five-hour window 12 % used.</param>
+    public static string TokenCount(int second, string? total, string? last, bool infoNull = false, string? rateLimits = null)
     {
         var info = infoNull ? "null" : "{" + string.Join(",", new[]
         {
@@ -43,8 +44,13 @@ internal static class RolloutLines
         }.Where(x => x is not null)) + "}";
         var time = T0.AddSeconds(second).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
         return "{\"timestamp\":\"" + time + "\",\"ordinal\":" + second + ",\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":" + info
-            + ",\"rate_limits\":{\"limit_id\":\"codex\",\"primary\":{\"used_percent\":12.0,\"window_minutes\":300,\"resets_at\":1795450000}}}}";
+            + ",\"rate_limits\":" + (rateLimits ?? Limits(12.0)) + "}}";
     }
+
+    /// <summary>A <c>rate_limits</c> object with a five-hour window <paramref name="usedPercent"/> used.</summary>
+    public static string Limits(double usedPercent) =>
+        "{\"limit_id\":\"codex\",\"primary\":{\"used_percent\":" + usedPercent.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        + ",\"window_minutes\":300,\"resets_at\":1795450000}}";
 
     public static string Message(int second, string text) =>
         Line(second, "response_item", new Dictionary<string, object?> { ["type"] = "message", ["role"] = "assistant", ["content"] = new[] { new { type = "output_text", text } } });

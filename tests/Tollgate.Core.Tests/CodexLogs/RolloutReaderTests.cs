@@ -89,8 +89,32 @@ public sealed class RolloutReaderTests : IDisposable
 
         var read = RolloutReader.Read(File1, null);
         Assert.Equal(2, read.Calls.Count);
+        Assert.Equal(RolloutLines.T0.AddSeconds(5), read.RateLimits?.Time); // read again from where the line starts, after the skipped one
         Assert.Equal(1, read.OversizedLines);
         Assert.Equal(new FileInfo(File1).Length, read.Cursor.Offset);
+    }
+
+    [Fact]
+    public void UsageLimits_AreTheLatestLinesThatHoldAny_OnlyFromNewLines()
+    {
+        Write(
+            Meta(Thread),
+            Turn("gpt-5.1-codex", "high"),
+            TokenCount(3, UsageJson(100, 0, 10, 0), null, rateLimits: Limits(10)),
+            TokenCount(5, UsageJson(200, 0, 20, 0), null, rateLimits: Limits(20)) + "\r", // a CRLF line
+            TokenCount(6, null, null, infoNull: true, rateLimits: "{}"), // limits that hold nothing: the earlier ones stay
+            TokenCount(7, UsageJson(300, 0, 30, 0), null, rateLimits: Limits(30)).Replace("\"timestamp\"", "\"time\"", StringComparison.Ordinal)); // a call without a time: malformed
+        var first = RolloutReader.Read(File1, null);
+        Assert.Equal((RolloutLines.T0.AddSeconds(5), 20.0), (first.RateLimits!.Time, first.RateLimits.Windows.Single().UsedPercent));
+        Assert.Equal(1, first.MalformedLines);
+
+        Append(Message(8, "no limits here") + "\n");
+        var second = RolloutReader.Read(File1, first.Cursor);
+        Assert.Null(second.RateLimits); // nothing new: the store keeps the file's earlier snapshot
+
+        Append(TokenCount(9, UsageJson(400, 0, 40, 0), null, rateLimits: Limits(40)) + "\n");
+        var third = RolloutReader.Read(File1, second.Cursor);
+        Assert.Equal(40.0, third.RateLimits!.Windows.Single().UsedPercent);
     }
 
     [Fact]
