@@ -12,7 +12,8 @@ namespace Tollgate.Cli;
 /// a cut never splits a character.
 /// </summary>
 /// <param name="textColumns">How many columns, from the left, hold text (left-aligned); the rest hold numbers.</param>
-internal sealed class LineTable(string title, IReadOnlyList<string> headers, int textColumns)
+/// <param name="uncut">How many columns, from the left, are cut only when narrowing the others is not enough (a session id, a date).</param>
+internal sealed class LineTable(string title, IReadOnlyList<string> headers, int textColumns, int uncut)
 {
     private const int MinWidth = 8;
     private readonly List<(string[] Cells, Style Style)> _rows = [];
@@ -47,18 +48,25 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
         console.WriteLine(Border('╰', '┴', '╯', widths), Style.Plain);
     }
 
-    /// <summary>Narrows the widest text columns after the first (models, directory) until the table fits, down to <see cref="MinWidth"/>.</summary>
+    /// <summary>
+    /// Narrows the widest text columns after the uncut ones (models, directory) until the table
+    /// fits, down to <see cref="MinWidth"/>; only if that is not enough, the other text columns
+    /// after the first too (a terminal that wraps every line would break the whole table).
+    /// </summary>
     private void Fit(int[] widths, int available)
     {
-        while (widths.Sum(w => w + 3) + 1 > available)
+        foreach (var from in (int[])[uncut, 1])
         {
-            var widest = Enumerable.Range(1, Math.Max(0, textColumns - 1)).Where(i => widths[i] > MinWidth).OrderByDescending(i => widths[i]).FirstOrDefault();
-            if (widest == 0)
+            while (widths.Sum(w => w + 3) + 1 > available)
             {
-                return; // as narrow as it goes: the terminal wraps what is left
-            }
+                var widest = Enumerable.Range(from, Math.Max(0, textColumns - from)).Where(i => widths[i] > MinWidth).OrderByDescending(i => widths[i]).DefaultIfEmpty(-1).First();
+                if (widest < 0)
+                {
+                    break; // as narrow as these go
+                }
 
-            widths[widest]--;
+                widths[widest]--;
+            }
         }
     }
 

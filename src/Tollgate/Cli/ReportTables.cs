@@ -22,7 +22,7 @@ internal static class ReportTables
             ReportPeriod.Monthly => ("Monthly usage", "Month"),
             _ => ("Daily usage", "Date"),
         };
-        var table = NewTable($"{title} ({report.TimeZone.Id})", view, report.Rows.Count + (view.Breakdown ? report.Rows.Sum(r => r.Models.Count) : 0), header);
+        var table = NewTable($"{title} ({report.TimeZone.Id})", view, report.Rows.Count + (view.Breakdown ? report.Rows.Sum(r => r.Models.Count) : 0), uncut: 1, header);
         foreach (var row in report.Rows)
         {
             table.Add(Cells(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals), Style.Plain);
@@ -41,7 +41,8 @@ internal static class ReportTables
         }
 
         var rows = report.Sessions.Count + (view.Breakdown ? report.Sessions.Sum(s => s.Models.Count) : 0);
-        var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, rows, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
+        // The session and its time are never cut to fit; the directory and the models may be.
+        var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, rows, uncut: 2, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
         foreach (var session in report.Sessions)
         {
             var last = TimeZoneInfo.ConvertTime(session.LastActivity, report.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
@@ -59,12 +60,13 @@ internal static class ReportTables
     /// <summary>Above this many rows a report is written line by line (<see cref="LineTable"/>): Spectre's layout of the whole table grows with it.</summary>
     internal const int LineTableRows = 2_000;
 
-    private static ReportTable NewTable(string title, ReportView view, int rows, params string[] leading)
+    /// <param name="uncut">How many leading columns keep their whole text when a long table is fitted to the terminal.</param>
+    private static ReportTable NewTable(string title, ReportView view, int rows, int uncut, params string[] leading)
     {
         var headers = leading.Append("Models").Concat(NumberHeaders(view)).ToList();
         if (rows > LineTableRows)
         {
-            return new ReportTable(null, new LineTable(title, headers, leading.Length + 1));
+            return new ReportTable(null, new LineTable(title, headers, leading.Length + 1, uncut));
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));

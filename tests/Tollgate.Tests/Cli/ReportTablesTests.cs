@@ -58,6 +58,26 @@ public sealed class ReportTablesTests
     }
 
     [Fact]
+    public void ALongTable_CutsTheModelsBeforeTheTime_AndTheTimeOnlyWhenItMust()
+    {
+        string Row(int width)
+        {
+            var (console, text) = Terminal(width);
+            ReportTables.WriteSessions(console, Sessions(ReportTables.LineTableRows + 1), new ReportView(Breakdown: false, ShowCost: true, Compact: true));
+            return text.ToString().Split('\n').First(l => l.Contains("session-00000", StringComparison.Ordinal));
+        }
+
+        var wide = Row(96); // 133 columns uncut, 93 with the models as narrow as they go
+        Assert.Contains("│ session-00000 │ 2026-11-23 10:00 │ gpt-5.1-", wide, StringComparison.Ordinal); // the time whole, the model cut
+        Assert.Contains("…", wide, StringComparison.Ordinal);
+        Assert.True(wide.TrimEnd().Length <= 96, wide);
+
+        var narrow = Row(88);
+        Assert.Contains("│ session-00000 │ 2026-11-23… │ gpt-5.1… │", narrow, StringComparison.Ordinal);
+        Assert.True(narrow.TrimEnd().Length <= 88, narrow);
+    }
+
+    [Fact]
     public void AFewSessions_KeepSpectresTable_WithTheSameCells()
     {
         var (spectre, spectreText) = Terminal(400);
