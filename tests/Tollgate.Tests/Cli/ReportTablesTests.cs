@@ -78,6 +78,24 @@ public sealed class ReportTablesTests
     }
 
     [Fact]
+    public void ALongTableOnAColourTerminal_IsBoldAndGreyWhereSpectresWouldBe()
+    {
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.Yes, ColorSystem = ColorSystemSupport.Standard, Out = new AnsiConsoleOutput(text) });
+        console.Profile.Width = 400;
+
+        ReportTables.WriteSessions(console, Sessions(ReportTables.LineTableRows + 1), new ReportView(Breakdown: true, ShowCost: true, Compact: true));
+
+        var lines = text.ToString().Split(Environment.NewLine);
+        Assert.StartsWith("\e[1m│ Session ", lines.Single(l => l.Contains("│ Session ", StringComparison.Ordinal)), StringComparison.Ordinal); // the header
+        Assert.StartsWith("│ session-00000 ", lines.Single(l => l.Contains("session-00000", StringComparison.Ordinal)), StringComparison.Ordinal); // a session, plain
+        var breakdown = lines.First(l => l.Contains("└ gpt-5.1-codex", StringComparison.Ordinal));
+        Assert.StartsWith("\e[90m│ ", breakdown, StringComparison.Ordinal); // a model under it, grey
+        Assert.EndsWith("\e[0m", breakdown, StringComparison.Ordinal);
+        Assert.StartsWith("\e[1m│ Total ", lines.Single(l => l.Contains("│ Total ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AFewSessions_KeepSpectresTable_WithTheSameCells()
     {
         var (spectre, spectreText) = Terminal(400);
