@@ -61,6 +61,7 @@ public static class RolloutReader
         var calls = new List<CodexCall>();
         var messages = new List<DateTimeOffset>();
         var limitLines = new List<(long Offset, int Length)>();
+        var lastLimits = new ArrayBufferWriter<byte>();
         var malformed = 0;
         var (offset, oversized) = ReadLines(stream, start, long.MaxValue, (line, at) =>
         {
@@ -79,22 +80,35 @@ public static class RolloutReader
             if (read.RateLimitsLater)
             {
                 limitLines.Add((at, line.Length));
+                lastLimits.ResetWrittenCount();
+                lastLimits.Write(line); // the latest, kept as it was read
             }
 
             return true;
         });
 
-        return new RolloutRead(calls, messages, LatestRateLimits(stream, limitLines), new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
+        return new RolloutRead(calls, messages, LatestRateLimits(stream, limitLines, lastLimits.WrittenSpan), new RolloutCursor(offset, size, modified, identity, counter.State), malformed, oversized, restarted, Unchanged: false);
     }
 
     /// <summary>
-    /// The usage limits of the last of these lines that holds any, read again from the file: only
-    /// the latest snapshot counts, so the others are never parsed. Codex only appends to a file;
-    /// one rewritten meanwhile is read again from its start by the next run.
+    /// The usage limits of the last of these lines that holds any: only the latest snapshot
+    /// counts, so the others are never parsed. The last line is kept as it was read; should its
+    /// limits hold nothing, the lines before it are read again from the file (Codex only appends;
+    /// a file rewritten meanwhile is read again from its start by the next run).
     /// </summary>
-    private static RateLimitSnapshot? LatestRateLimits(FileStream stream, List<(long Offset, int Length)> lines)
+    private static RateLimitSnapshot? LatestRateLimits(FileStream stream, List<(long Offset, int Length)> lines, ReadOnlySpan<byte> last)
     {
-        for (var i = lines.Count - 1; i >= 0; i--)
+        if (lines.Count == 0)
+        {
+            return null;
+        }
+
+        if (RolloutCounter.ReadRateLimitsOf(last) is { } latest)
+        {
+            return latest;
+        }
+
+        for (var i = lines.Count - 2; i >= 0; i--)
         {
             var (offset, length) = lines[i];
             var buffer = ArrayPool<byte>.Shared.Rent(length);

@@ -103,16 +103,18 @@ public sealed class RolloutReaderTests : IDisposable
             TokenCount(3, UsageJson(100, 0, 10, 0), null, rateLimits: Limits(10)),
             TokenCount(5, UsageJson(200, 0, 20, 0), null, rateLimits: Limits(20)) + "\r", // a CRLF line
             TokenCount(6, null, null, infoNull: true, rateLimits: "{}"), // limits that hold nothing: the earlier ones stay
-            TokenCount(7, UsageJson(300, 0, 30, 0), null, rateLimits: Limits(30)).Replace("\"timestamp\"", "\"time\"", StringComparison.Ordinal)); // a call without a time: malformed
+            TokenCount(7, UsageJson(300, 0, 30, 0), null, rateLimits: Limits(30)).Replace("\"timestamp\"", "\"time\"", StringComparison.Ordinal), // a call without a time: malformed
+            TokenCount(8, UsageJson(400, 0, 40, 0), null, rateLimits: """{"primary":{"used_percent":50,"window_minutes":300,"resets_in_seconds":1e18}}""")); // limits that cannot be read
         var first = RolloutReader.Read(File1, null);
-        Assert.Equal((RolloutLines.T0.AddSeconds(5), 20.0), (first.RateLimits!.Time, first.RateLimits.Windows.Single().UsedPercent));
+        Assert.Equal((RolloutLines.T0.AddSeconds(5), 20.0), (first.RateLimits!.Time, first.RateLimits.Windows.Single().UsedPercent)); // the two after it hold none
         Assert.Equal(1, first.MalformedLines);
+        Assert.Equal([100L, 100, 100], first.Calls.Select(c => c.Usage.InputTokens)); // unreadable limits do not cost the call its tokens
 
         Append(Message(8, "no limits here") + "\n");
         var second = RolloutReader.Read(File1, first.Cursor);
         Assert.Null(second.RateLimits); // nothing new: the store keeps the file's earlier snapshot
 
-        Append(TokenCount(9, UsageJson(400, 0, 40, 0), null, rateLimits: Limits(40)) + "\n");
+        Append(TokenCount(9, UsageJson(500, 0, 50, 0), null, rateLimits: Limits(40)) + "\n");
         var third = RolloutReader.Read(File1, second.Cursor);
         Assert.Equal(40.0, third.RateLimits!.Windows.Single().UsedPercent);
     }
