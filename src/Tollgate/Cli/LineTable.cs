@@ -52,14 +52,15 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
 
     /// <summary>
     /// Writes the table's lines straight to the console's writer, bold and grey as ANSI codes
-    /// where the console takes them. Spectre measures and wraps every line it writes, cell by
-    /// cell: for 40,000 lines already fitted that was most of the report's time (2 of 2.4 s).
+    /// where the console takes them (grey where it has at least 16 colours; a console without
+    /// ANSI gets plain lines). Spectre measures and wraps every line it writes, cell by cell: for
+    /// 40,000 lines already fitted that was most of the report's time (2 of 2.4 s).
     /// </summary>
     private sealed class Output(IAnsiConsole console)
     {
         private readonly TextWriter _writer = console.Profile.Out.Writer;
         private readonly bool _ansi = console.Profile.Capabilities.Ansi;
-        private readonly bool _colors = console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
+        private readonly bool _colors = console.Profile.Capabilities.ColorSystem is ColorSystem.Standard or ColorSystem.EightBit or ColorSystem.TrueColor;
 
         public void WriteLine(string line, Style style)
         {
@@ -112,8 +113,34 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
         return line.ToString();
     }
 
-    /// <summary>How many terminal cells a text takes: its length when it is ASCII (nearly every cell, checked fast), else as Spectre counts them.</summary>
-    private static int Cells(string text) => Ascii.IsValid(text) ? text.Length : text.GetCellWidth();
+    /// <summary>
+    /// How many terminal cells a text takes: its length when it is ASCII (nearly every cell,
+    /// checked fast), else as Spectre counts them, character by character where Spectre gives
+    /// up on the whole text (it does for one with a control character).
+    /// </summary>
+    private static int Cells(string text)
+    {
+        if (Ascii.IsValid(text))
+        {
+            return text.Length;
+        }
+
+        var cells = text.GetCellWidth();
+        if (cells >= 0)
+        {
+            return cells;
+        }
+
+        cells = 0;
+        for (var at = 0; at < text.Length;)
+        {
+            var length = StringInfo.GetNextTextElementLength(text, at);
+            cells += Math.Max(0, text.Substring(at, length).GetCellWidth());
+            at += length;
+        }
+
+        return cells;
+    }
 
     /// <summary>The text if it fits in <paramref name="width"/> cells, else its longest start of whole characters that fits with "…".</summary>
     private static string Cut(string text, int width)

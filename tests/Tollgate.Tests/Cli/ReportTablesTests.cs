@@ -77,6 +77,23 @@ public sealed class ReportTablesTests
         Assert.True(narrow.TrimEnd().Length <= 88, narrow);
     }
 
+    [Theory]
+    [InlineData("東京東京東京東京東京", "東京東… ", 8)] // the cut meets a two-cell character: it stays whole, a space fills the cell left
+    [InlineData("🚀🚀🚀🚀🚀🚀", "🚀🚀🚀… ", 8)]
+    [InlineData("é\u0085 ok", "é\u0085 ok  ", 6)] // Spectre gives no width for a text with a control character: counted one by one
+    public void ACellCutInALongTable_KeepsWholeCharacters_AndItsWidthInCells(string model, string shown, int width)
+    {
+        var (console, text) = Terminal(20);
+        var table = new LineTable("t", ["A", "Models", "N"], textColumns: 2, uncut: 1);
+        table.AddRow(["x", model, "1"], Spectre.Console.Style.Plain);
+
+        table.Write(console);
+
+        var lines = text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).SkipWhile(l => !l.StartsWith('╭')).ToList();
+        Assert.Equal($"│ x │ {shown} │ 1 │", lines[3]);
+        Assert.Equal(new string('─', width + 2), lines[0].Split('┬')[1]); // the border is as wide as the row's cell
+    }
+
     [Fact]
     public void ALongTableOnAColourTerminal_IsBoldAndGreyWhereSpectresWouldBe()
     {
