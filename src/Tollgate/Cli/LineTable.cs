@@ -4,6 +4,14 @@ using Spectre.Console;
 
 namespace Tollgate.Cli;
 
+/// <summary>How a report row is shown: bold for headers and totals, dim (grey) for per-model breakdown rows.</summary>
+internal enum RowStyle
+{
+    Plain,
+    Bold,
+    Dim,
+}
+
 /// <summary>
 /// A report table written line by line, in the rounded style of Spectre's tables, for reports
 /// of thousands of rows: Spectre lays a table out as a whole, and every session of a large store
@@ -17,11 +25,11 @@ namespace Tollgate.Cli;
 internal sealed class LineTable(string title, IReadOnlyList<string> headers, int textColumns, int uncut)
 {
     private const int MinWidth = 8;
-    private readonly List<(string[] Cells, Style Style)> _rows = [];
+    private readonly List<(string[] Cells, RowStyle Style)> _rows = [];
 
-    public void AddRow(string[] cells, Style style) => _rows.Add((cells, style));
+    public void AddRow(string[] cells, RowStyle style) => _rows.Add((cells, style));
 
-    public void AddEmptyRow() => _rows.Add((new string[headers.Count], Style.Plain));
+    public void AddEmptyRow() => _rows.Add((new string[headers.Count], RowStyle.Plain));
 
     public void Write(IAnsiConsole console)
     {
@@ -38,16 +46,16 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
         var total = widths.Sum(w => w + 3) + 1;
         var lead = Math.Max(0, (total - Cells(title)) / 2);
         var output = new Output(console);
-        output.WriteLine(new string(' ', lead) + title, Style.Plain);
-        output.WriteLine(Border('╭', '┬', '╮', widths), Style.Plain);
-        output.WriteLine(Line([.. headers], widths), new Style(decoration: Decoration.Bold));
-        output.WriteLine(Border('├', '┼', '┤', widths), Style.Plain);
+        output.WriteLine(new string(' ', lead) + title, RowStyle.Plain);
+        output.WriteLine(Border('╭', '┬', '╮', widths), RowStyle.Plain);
+        output.WriteLine(Line([.. headers], widths), RowStyle.Bold);
+        output.WriteLine(Border('├', '┼', '┤', widths), RowStyle.Plain);
         foreach (var (cells, style) in _rows)
         {
             output.WriteLine(Line(cells, widths), style);
         }
 
-        output.WriteLine(Border('╰', '┴', '╯', widths), Style.Plain);
+        output.WriteLine(Border('╰', '┴', '╯', widths), RowStyle.Plain);
     }
 
     /// <summary>
@@ -62,10 +70,10 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
         private readonly bool _ansi = console.Profile.Capabilities.Ansi;
         private readonly bool _colors = console.Profile.Capabilities.ColorSystem is ColorSystem.Standard or ColorSystem.EightBit or ColorSystem.TrueColor;
 
-        public void WriteLine(string line, Style style)
+        public void WriteLine(string line, RowStyle style)
         {
-            var bold = _ansi && style.Decoration.HasFlag(Decoration.Bold);
-            var grey = _ansi && _colors && style.Foreground == Color.Grey;
+            var bold = _ansi && style == RowStyle.Bold;
+            var grey = _ansi && _colors && style == RowStyle.Dim;
             if (!bold && !grey)
             {
                 _writer.WriteLine(line);
@@ -102,12 +110,19 @@ internal sealed class LineTable(string title, IReadOnlyList<string> headers, int
 
     private string Line(string?[] cells, int[] widths)
     {
-        var line = new System.Text.StringBuilder("│");
+        var line = new StringBuilder("│");
         for (var i = 0; i < widths.Length; i++)
         {
             var cell = Cut(cells[i] ?? "", widths[i]);
-            var padding = new string(' ', widths[i] - Cells(cell));
-            line.Append(' ').Append(i < textColumns ? cell + padding : padding + cell).Append(" │");
+            var padding = widths[i] - Cells(cell);
+            if (i < textColumns)
+            {
+                line.Append(' ').Append(cell).Append(' ', padding).Append(" │");
+            }
+            else
+            {
+                line.Append(' ', padding + 1).Append(cell).Append(" │");
+            }
         }
 
         return line.ToString();

@@ -25,7 +25,7 @@ internal static class ReportTables
         var table = NewTable($"{title} ({report.TimeZone.Id})", view, report.Rows.Count + (view.Breakdown ? report.Rows.Sum(r => r.Models.Count) : 0), uncut: 1, header);
         foreach (var row in report.Rows)
         {
-            table.Add(Cells(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals), Style.Plain);
+            table.Add(Cells(view, [row.Key], string.Join(", ", row.Models.Keys), row.Totals), RowStyle.Plain);
             AddBreakdown(table, view, 1, row.Models);
         }
 
@@ -41,13 +41,13 @@ internal static class ReportTables
         }
 
         var rows = report.Sessions.Count + (view.Breakdown ? report.Sessions.Sum(s => s.Models.Count) : 0);
-        // The session and its time are never cut to fit; the directory and the models may be.
+        // A long table is fitted by cutting the directory and the models first; the session's time only if that is not enough.
         var table = NewTable($"Usage per session ({report.TimeZone.Id})", view, rows, uncut: 2, view.Compact ? ["Session", "Last activity"] : ["Session", "Last activity", "Directory"]);
         foreach (var session in report.Sessions)
         {
             var last = TimeZoneInfo.ConvertTime(session.LastActivity, report.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             string[] leading = view.Compact ? [session.SessionId, last] : [session.SessionId, last, session.Codex?.Cwd ?? ""];
-            table.Add(Cells(view, leading, string.Join(", ", session.Models.Keys), session.Totals), Style.Plain);
+            table.Add(Cells(view, leading, string.Join(", ", session.Models.Keys), session.Totals), RowStyle.Plain);
             AddBreakdown(table, view, leading.Length, session.Models);
         }
 
@@ -81,23 +81,18 @@ internal static class ReportTables
     /// <summary>A report's table: Spectre's, or written line by line for thousands of rows.</summary>
     private sealed class ReportTable(Table? table, LineTable? lines)
     {
-        public void Add(string[] cells, Style style)
+        public void Add(string[] cells, RowStyle style)
         {
             if (lines is not null)
             {
-                lines.AddRow(cells, style switch
-                {
-                    Style.Bold => new Spectre.Console.Style(decoration: Decoration.Bold),
-                    Style.Dim => new Spectre.Console.Style(foreground: Color.Grey),
-                    _ => Spectre.Console.Style.Plain,
-                });
+                lines.AddRow(cells, style);
                 return;
             }
 
             string Fmt(string s) => style switch
             {
-                Style.Bold => $"[bold]{Markup.Escape(s)}[/]",
-                Style.Dim => $"[grey]{Markup.Escape(s)}[/]",
+                RowStyle.Bold => $"[bold]{Markup.Escape(s)}[/]",
+                RowStyle.Dim => $"[grey]{Markup.Escape(s)}[/]",
                 _ => Markup.Escape(s),
             };
             table!.AddRow(cells.Select(c => (IRenderable)new Markup(Fmt(c))).ToArray());
@@ -136,7 +131,7 @@ internal static class ReportTables
 
         foreach (var (model, totals) in models)
         {
-            table.Add(Cells(view, new string[leading], $"  └ {model}", totals), Style.Dim);
+            table.Add(Cells(view, new string[leading], $"  └ {model}", totals), RowStyle.Dim);
         }
     }
 
@@ -145,7 +140,7 @@ internal static class ReportTables
         table.AddEmptyRow();
         var first = new string[leading];
         first[0] = "Total";
-        table.Add(Cells(view, first, "", totals), Style.Bold);
+        table.Add(Cells(view, first, "", totals), RowStyle.Bold);
         table.Write(console);
         var unpriced = ReportJson.UnpricedModels(models);
         if (view.ShowCost && unpriced.Count > 0)
@@ -157,13 +152,6 @@ internal static class ReportTables
         {
             console.MarkupLine($"[yellow]{totals.UnknownUsageRequests} request(s) ended without usage from the upstream: their tokens are unknown, not zero.[/]");
         }
-    }
-
-    private enum Style
-    {
-        Plain,
-        Bold,
-        Dim,
     }
 
     private static string[] Cells(ReportView view, string?[] leading, string models, UsageTotals t)

@@ -85,7 +85,7 @@ public sealed class ReportTablesTests
     {
         var (console, text) = Terminal(20);
         var table = new LineTable("t", ["A", "Models", "N"], textColumns: 2, uncut: 1);
-        table.AddRow(["x", model, "1"], Spectre.Console.Style.Plain);
+        table.AddRow(["x", model, "1"], RowStyle.Plain);
 
         table.Write(console);
 
