@@ -354,5 +354,27 @@ internal static class Migrations
         GROUP BY session_id, source;
         CREATE INDEX ix_session_totals_last ON session_totals(last_ms);
         """,
+        """
+        -- The packed parts as bytes instead of text: per model a 4-byte length and the model's
+        -- UTF-8 bytes, then its nine sums as 8-byte big-endian integers. Read without parsing
+        -- digits, which was a third of the time a report of every session took.
+        DROP TABLE session_totals;
+        CREATE TABLE session_totals (
+            session_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            first_ms INTEGER NOT NULL,
+            last_ms INTEGER NOT NULL,
+            parts BLOB NOT NULL,
+            PRIMARY KEY (session_id, source)
+        ) WITHOUT ROWID;
+        INSERT INTO session_totals
+        SELECT session_id, source, MIN(first_ms), MAX(last_ms), unhex(group_concat(
+            printf('%08x', length(CAST(model AS BLOB))) || hex(model) || printf('%016x%016x%016x%016x%016x%016x%016x%016x%016x',
+                requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pusd,
+                unpriced_requests, unknown_usage_requests), ''))
+        FROM session_summary WHERE requests > 0
+        GROUP BY session_id, source;
+        CREATE INDEX ix_session_totals_last ON session_totals(last_ms);
+        """,
     ];
 }

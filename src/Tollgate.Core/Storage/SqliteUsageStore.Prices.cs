@@ -159,7 +159,7 @@ public sealed partial class SqliteUsageStore
             GROUP BY session_id, source, model;
             DELETE FROM session_totals;
             INSERT INTO session_totals (session_id, source, first_ms, last_ms, parts)
-            SELECT session_id, source, MIN(first_ms), MAX(last_ms), group_concat({PackedPart}, ';')
+            SELECT session_id, source, MIN(first_ms), MAX(last_ms), {PackedParts}
             FROM session_summary WHERE requests > 0
             GROUP BY session_id, source;
 

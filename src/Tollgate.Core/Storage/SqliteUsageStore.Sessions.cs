@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Tollgate.Core.Storage;
@@ -6,8 +8,9 @@ namespace Tollgate.Core.Storage;
 /// One session's usage from the sources asked for: its first and last activity and its sums per
 /// model (model "" = unknown; each source's share of a model added up).
 /// </summary>
+/// <param name="Models">The models; sessions with the same models, in the same order, may share one array.</param>
 /// <param name="Sums">Nine counts per model, in the order of <see cref="SummaryCounts"/>'s properties (cost in pico-dollars).</param>
-public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, string[] Models, long[] Sums)
+public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, string[] Models, ReadOnlyMemory<long> Sums)
 {
     /// <summary>How many counts each model has in <see cref="Sums"/>.</summary>
     public const int CountsPerModel = 9;
@@ -15,10 +18,9 @@ public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity
 
 /// <summary>
 /// The session report's read: <c>session_totals</c> holds one row per session and source with its
-/// models' sums packed in one text (see <see cref="PackedPart"/>). The rows are read through
-/// <see cref="RawQuery"/>, so that each packed text is parsed as the UTF-8 bytes SQLite holds: a
-/// report of every session of a large store reads about 20 MB of them, which <c>GetString</c>
-/// would first turn into strings.
+/// models' sums packed in one blob (see <see cref="PackedPart"/>). The rows are read through
+/// <see cref="RawQuery"/>, so that each blob is read where SQLite holds it: a report of every
+/// session of a large store reads about 20 MB of them.
 /// </summary>
 public sealed partial class SqliteUsageStore
 {
@@ -48,8 +50,7 @@ public sealed partial class SqliteUsageStore
     private static List<SessionUsage> ReadSessions(RawQuery query, long untilMs, CancellationToken cancellationToken)
     {
         var sessions = new List<SessionUsage>();
-        // Model names are packed hex-encoded (no name can break the packing).
-        var names = new ByteStrings(hex => Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex))));
+        var names = ByteStrings.Utf8();
         var session = new SessionParts();
         while (query.Read())
         {
@@ -68,12 +69,27 @@ public sealed partial class SqliteUsageStore
         return sessions;
     }
 
-    /// <summary>The session being read: its rows (one per source) added up by model.</summary>
+    /// <summary>
+    /// The session being read: its rows (one per source) added up by model. What a read of every
+    /// session of a large store keeps is laid out for the garbage collector: sums go into shared
+    /// slabs on the large-object heap (never copied when collected) and sessions with the same
+    /// models share one array of them, so a session costs a few small objects, not a dozen.
+    /// </summary>
     private sealed class SessionParts
     {
         private const int Counts = SessionUsage.CountsPerModel;
+
+        /// <summary>Longs per slab: 128 KiB, over the large-object heap's threshold.</summary>
+        private const int SlabLength = 16_384;
+
+        /// <summary>How many distinct model lists are looked through before a session gets its own.</summary>
+        private const int SharedListsKept = 32;
+
         private readonly List<string> _models = [];
         private readonly List<long> _sums = [];
+        private readonly List<string[]> _modelLists = [];
+        private long[] _slab = [];
+        private int _slabUsed;
         private byte[] _id = new byte[64];
         private int _idLength = -1; // -1: no session started yet
         private string _sessionId = "";
@@ -94,67 +110,37 @@ public sealed partial class SqliteUsageStore
             _sums.Clear();
         }
 
-        /// <summary>Adds one source's row: parts separated by ';', each the model's hex and eleven numbers separated by ','.</summary>
+        /// <summary>Adds one source's row: per part the model's length (4 bytes) and UTF-8 bytes, then its nine sums (8 bytes each), all big-endian.</summary>
         public void Add(long firstMs, long lastMs, ReadOnlySpan<byte> packed, ByteStrings names)
         {
             (_first, _last) = (Math.Min(_first, firstMs), Math.Max(_last, lastMs));
-            Span<long> n = stackalloc long[11];
             while (!packed.IsEmpty)
             {
-                var comma = packed.IndexOf((byte)',');
-                if (comma < 0)
+                var length = packed.Length < 4 ? -1 : BinaryPrimitives.ReadInt32BigEndian(packed);
+                if (length < 0 || packed.Length - 4 - length < Counts * sizeof(long))
                 {
-                    throw new InvalidDataException("a packed session part has no fields");
+                    throw new InvalidDataException("a packed session part is cut short");
                 }
 
-                var model = names.Of(packed[..comma]);
-                packed = packed[(comma + 1)..];
-                for (var i = 0; i < n.Length; i++)
-                {
-                    n[i] = ReadNumber(ref packed, i == n.Length - 1 ? (byte)';' : (byte)',');
-                }
-
-                // n: first, last, then the nine counts.
+                var model = names.Of(packed.Slice(4, length));
+                packed = packed[(4 + length)..];
                 var at = _models.IndexOf(model);
                 if (at < 0)
                 {
                     at = _models.Count;
                     _models.Add(model);
-                    for (var c = 0; c < Counts; c++)
-                    {
-                        _sums.Add(0);
-                    }
+                    CollectionsMarshal.SetCount(_sums, _sums.Count + Counts);
+                    CollectionsMarshal.AsSpan(_sums)[^Counts..].Clear(); // List<long>.Clear leaves the old values behind
                 }
 
-                for (var c = 0; c < Counts; c++)
+                var sums = CollectionsMarshal.AsSpan(_sums).Slice(at * Counts, Counts);
+                for (var c = 0; c < sums.Length; c++)
                 {
-                    _sums[(at * Counts) + c] += n[2 + c];
+                    sums[c] += BinaryPrimitives.ReadInt64BigEndian(packed[(c * sizeof(long))..]);
                 }
-            }
-        }
 
-        /// <summary>
-        /// The integer at the start of <paramref name="text"/>, which must end there or at
-        /// <paramref name="separator"/>; <paramref name="text"/> moves past both. By hand:
-        /// about 2.6 million of them for every session of a large store.
-        /// </summary>
-        private static long ReadNumber(ref ReadOnlySpan<byte> text, byte separator)
-        {
-            var at = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
-            var start = at;
-            long value = 0;
-            for (; at < text.Length && (uint)(text[at] - '0') <= 9; at++)
-            {
-                value = (value * 10) + (text[at] - '0'); // 18 digits at most, checked below
+                packed = packed[(Counts * sizeof(long))..];
             }
-
-            if (at == start || at - start > 18 || (at < text.Length && text[at] != separator))
-            {
-                throw new InvalidDataException("a packed session part does not have 12 numbers");
-            }
-
-            text = text[Math.Min(at + 1, text.Length)..];
-            return start == 1 ? -value : value;
         }
 
         /// <summary>Adds the session read (if any) to <paramref name="sessions"/> unless its last activity is not before the end of the range.</summary>
@@ -165,7 +151,42 @@ public sealed partial class SqliteUsageStore
                 return;
             }
 
-            sessions.Add(new SessionUsage(_sessionId, DateTimeOffset.FromUnixTimeMilliseconds(_first), DateTimeOffset.FromUnixTimeMilliseconds(_last), _models.ToArray(), _sums.ToArray()));
+            sessions.Add(new SessionUsage(
+                _sessionId, DateTimeOffset.FromUnixTimeMilliseconds(_first), DateTimeOffset.FromUnixTimeMilliseconds(_last), SharedModels(), Keep(CollectionsMarshal.AsSpan(_sums))));
+        }
+
+        /// <summary>The session's models as an array an earlier session with the same ones already has, else a new one.</summary>
+        private string[] SharedModels()
+        {
+            var models = CollectionsMarshal.AsSpan(_models);
+            foreach (var list in _modelLists)
+            {
+                if (models.SequenceEqual(list, ReferenceEqualityComparer.Instance))
+                {
+                    return list;
+                }
+            }
+
+            var copy = models.ToArray();
+            if (_modelLists.Count < SharedListsKept)
+            {
+                _modelLists.Add(copy);
+            }
+
+            return copy;
+        }
+
+        private ReadOnlyMemory<long> Keep(ReadOnlySpan<long> sums)
+        {
+            if (_slab.Length - _slabUsed < sums.Length)
+            {
+                (_slab, _slabUsed) = (new long[Math.Max(SlabLength, sums.Length)], 0);
+            }
+
+            sums.CopyTo(_slab.AsSpan(_slabUsed));
+            var kept = new ReadOnlyMemory<long>(_slab, _slabUsed, sums.Length);
+            _slabUsed += sums.Length;
+            return kept;
         }
     }
 }

@@ -93,13 +93,14 @@ public sealed partial class SqliteUsageStore
     }
 
     /// <summary>
-    /// A part of <c>session_totals.parts</c>: the model (hex, so no name can break the packing),
-    /// first and last activity, then the sums in the order of <see cref="SumColumns"/>.
+    /// A part of <c>session_totals.parts</c>, as hex for <c>unhex(group_concat(…, ''))</c>: the
+    /// model's length in bytes (4 bytes) and its UTF-8 bytes, then the sums in the order of
+    /// <see cref="SumColumns"/> as 8-byte big-endian integers (read by <see cref="SessionParts"/>).
     /// </summary>
-    private const string PackedPart = """
-        hex(model) || ',' || first_ms || ',' || last_ms || ',' || requests || ',' || input_tokens || ',' || cached_input_tokens || ',' || cache_write_tokens
-        || ',' || output_tokens || ',' || reasoning_tokens || ',' || cost_pusd || ',' || unpriced_requests || ',' || unknown_usage_requests
-        """;
+    private const string PackedPart = $"printf('%08x', length(CAST(model AS BLOB))) || hex(model) || printf('%016x%016x%016x%016x%016x%016x%016x%016x%016x', {SumColumns})";
+
+    /// <summary>The <c>parts</c> of a <c>session_totals</c> row from the <c>session_summary</c> rows grouped into it.</summary>
+    private const string PackedParts = $"unhex(group_concat({PackedPart}, ''))";
 
     /// <summary>Makes the <c>session_totals</c> row of each session with a changed part again from its <c>session_summary</c> rows (or removes it when none count).</summary>
     private static void RefreshSessionTotals(SqliteConnection connection, IReadOnlyList<SummaryDelta> parts)
@@ -108,7 +109,7 @@ public sealed partial class SqliteUsageStore
         using var remove = new BulkInsert(connection, "DELETE FROM session_totals WHERE session_id = ?1 AND source = ?2");
         using var insert = new BulkInsert(connection, $"""
             INSERT INTO session_totals (session_id, source, first_ms, last_ms, parts)
-            SELECT session_id, source, MIN(first_ms), MAX(last_ms), group_concat({PackedPart}, ';')
+            SELECT session_id, source, MIN(first_ms), MAX(last_ms), {PackedParts}
             FROM session_summary WHERE session_id = ?1 AND source = ?2 AND requests > 0
             GROUP BY session_id, source
             """);

@@ -69,7 +69,7 @@ public sealed class DuplicateCallTests : IDisposable
         var day = Assert.Single(await store.ReadDaysAsync(null, null, null, TimeZoneInfo.Utc, Ct));
         Assert.Equal((1L, Usage, 0.01m), (day.Totals.Requests, day.Totals.Tokens, day.Totals.CostUsd));
         var session = Assert.Single(await store.ReadSessionsAsync(null, null, null, Ct));
-        Assert.Equal((Session, 1L), (session.SessionId, session.Sums[0]));
+        Assert.Equal((Session, 1L), (session.SessionId, session.Sums.Span[0]));
         Assert.Single(await store.ReadSessionsAsync(null, null, "gateway", Ct));
         Assert.Empty(await store.ReadSessionsAsync(null, null, "codex-log", Ct));
     }

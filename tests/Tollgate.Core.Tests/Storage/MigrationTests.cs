@@ -90,7 +90,7 @@ public sealed class MigrationTests : IDisposable
         var store = new SqliteUsageStore(path);
         await store.MigrateAsync(Ct);
         var records = new Tollgate.Testing.UsageRecordGenerator { Count = 600, Days = 20 }.Generate()
-            .Select((r, i) => i % 7 == 0 ? r with { Model = i % 14 == 0 ? null : "odd;name,with\u001eall" } : r) // unknown and awkward model names
+            .Select((r, i) => i % 7 == 0 ? r with { Model = i % 14 == 0 ? null : "odd;name,with\u001eall" } : i % 11 == 0 ? r with { Model = "modèle-日本-🚀" } : r) // unknown, awkward and multi-byte model names
             .ToList();
         await store.AppendAsync(records, Ct);
         var summaryRows = new List<(string Session, string Model, long First, long Last, long Requests, long Input)>();
@@ -117,12 +117,13 @@ public sealed class MigrationTests : IDisposable
         static List<(string, string, long, long, long, long)> Parts(IEnumerable<SessionUsage> sessions) => sessions
             .SelectMany(s => s.Models.Select((model, i) => (
                 s.SessionId, model, s.FirstActivity.ToUnixTimeMilliseconds(), s.LastActivity.ToUnixTimeMilliseconds(),
-                s.Sums[i * SessionUsage.CountsPerModel], s.Sums[(i * SessionUsage.CountsPerModel) + 1])))
+                s.Sums.Span[i * SessionUsage.CountsPerModel], s.Sums.Span[(i * SessionUsage.CountsPerModel) + 1])))
             .Order().ToList();
         var written = Parts(await store.ReadSessionsAsync(null, null, null, Ct));
         Assert.Equal(summaryRows.Order().ToList(), written);
         Assert.Contains(written, p => p.Item2 == "odd;name,with\u001eall");
         Assert.Contains(written, p => p.Item2 == "");
+        Assert.Contains(written, p => p.Item2 == "modèle-日本-🚀");
         Assert.True(summaryRows.Select(r => r.Session).Distinct().Count() > 10, "the generator must make many sessions");
 
         await using (var connection = new SqliteConnection("Data Source=" + path))

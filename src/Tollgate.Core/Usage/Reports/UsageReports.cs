@@ -156,79 +156,109 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         var totals = new UsageTotals();
         var rows = new List<SessionRow>(sessions.Count);
         Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
+        var layouts = new Dictionary<string[], ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their array
         foreach (var session in sessions)
         {
-            var names = new string[session.Models.Length];
-            var models = new UsageTotals[session.Models.Length];
             sums.Clear();
-            for (var i = 0; i < models.Length; i++)
+            var counts = session.Sums.Span;
+            for (var at = 0; at < counts.Length; at += SessionUsage.CountsPerModel)
             {
-                var counts = session.Sums.AsSpan(i * SessionUsage.CountsPerModel, SessionUsage.CountsPerModel);
-                var model = session.Models[i];
-                names[i] = model.Length == 0 ? PeriodReport.UnknownModel : model;
-                models[i] = new UsageTotals();
-                models[i].Add(counts);
                 for (var c = 0; c < sums.Length; c++)
                 {
-                    sums[c] += counts[c];
+                    sums[c] += counts[at + c];
                 }
             }
 
             var sum = new UsageTotals();
             sum.Add(sums);
             totals.Add(sums);
-            rows.Add(new SessionRow(session.SessionId, session.FirstActivity, session.LastActivity, sum, new ModelTotals(names, models), codexSessions.GetValueOrDefault(session.SessionId)));
+            rows.Add(new SessionRow(session.SessionId, session.FirstActivity, session.LastActivity, sum, new ModelTotals(LayoutOf(session.Models), session.Sums), codexSessions.GetValueOrDefault(session.SessionId)));
         }
 
-        rows.Sort((a, b) => a.LastActivity != b.LastActivity ? a.LastActivity.CompareTo(b.LastActivity) : string.CompareOrdinal(a.SessionId, b.SessionId));
+        rows.Sort((a, b) => a.LastActivity.UtcTicks != b.LastActivity.UtcTicks ? a.LastActivity.UtcTicks.CompareTo(b.LastActivity.UtcTicks) : string.CompareOrdinal(a.SessionId, b.SessionId));
         if (range.Descending)
         {
             rows.Reverse();
         }
 
         return new SessionReport(rows, totals, range.TimeZone);
+
+        ModelTotals.Layout LayoutOf(string[] models)
+        {
+            if (!layouts.TryGetValue(models, out var layout))
+            {
+                layout = new ModelTotals.Layout(models);
+                layouts[models] = layout;
+            }
+
+            return layout;
+        }
     }
 }
 
-/// <summary>Totals by model, sorted by name (ordinal): a session's handful, without a tree per session.</summary>
-public sealed class ModelTotals : IReadOnlyDictionary<string, UsageTotals>
+/// <summary>
+/// Totals by model, sorted by name (ordinal), over a session's counts as the store read them
+/// (<see cref="SessionUsage.Sums"/>): each model's <see cref="UsageTotals"/> is made when it is asked for. A report of every session
+/// of a large store has hundreds of thousands of them; made up front, they outlived the young
+/// generation and cost the report more in garbage collection than the reading did.
+/// </summary>
+public sealed class ModelTotals(ModelTotals.Layout layout, ReadOnlyMemory<long> sums) : IReadOnlyDictionary<string, UsageTotals>
 {
-    private readonly string[] _names;
-    private readonly UsageTotals[] _totals;
-
-    /// <param name="names">Distinct names; sorted here, with <paramref name="totals"/> alongside.</param>
-    public ModelTotals(string[] names, UsageTotals[] totals)
-    {
-        Array.Sort(names, totals, StringComparer.Ordinal);
-        (_names, _totals) = (names, totals);
-    }
-
     public UsageTotals this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
 
-    public IEnumerable<string> Keys => _names;
+    public IEnumerable<string> Keys => layout.Names;
 
-    public IEnumerable<UsageTotals> Values => _totals;
+    public IEnumerable<UsageTotals> Values => this.Select(pair => pair.Value);
 
-    public int Count => _names.Length;
+    public int Count => layout.Names.Length;
 
-    public bool ContainsKey(string key) => Array.BinarySearch(_names, key, StringComparer.Ordinal) >= 0;
+    public bool ContainsKey(string key) => Array.BinarySearch(layout.Names, key, StringComparer.Ordinal) >= 0;
 
     public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out UsageTotals value)
     {
-        var at = Array.BinarySearch(_names, key, StringComparer.Ordinal);
-        value = at >= 0 ? _totals[at] : null;
+        var at = Array.BinarySearch(layout.Names, key, StringComparer.Ordinal);
+        value = at >= 0 ? Totals(at) : null;
         return at >= 0;
     }
 
     public IEnumerator<KeyValuePair<string, UsageTotals>> GetEnumerator()
     {
-        for (var i = 0; i < _names.Length; i++)
+        for (var i = 0; i < layout.Names.Length; i++)
         {
-            yield return new KeyValuePair<string, UsageTotals>(_names[i], _totals[i]);
+            yield return new KeyValuePair<string, UsageTotals>(layout.Names[i], Totals(i));
         }
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private UsageTotals Totals(int i)
+    {
+        var totals = new UsageTotals();
+        totals.Add(sums.Span.Slice(layout.Starts[i], SessionUsage.CountsPerModel));
+        return totals;
+    }
+
+    /// <summary>A list of models sorted by name (ordinal), and where each one's counts start among the sums in the list's own order.</summary>
+    public sealed class Layout
+    {
+        /// <param name="models">Distinct names ("" = unknown, shown as <see cref="PeriodReport.UnknownModel"/>), in the order of the sums.</param>
+        public Layout(IReadOnlyList<string> models)
+        {
+            Names = new string[models.Count];
+            Starts = new int[models.Count];
+            for (var i = 0; i < Names.Length; i++)
+            {
+                Names[i] = models[i].Length == 0 ? PeriodReport.UnknownModel : models[i];
+                Starts[i] = i * SessionUsage.CountsPerModel;
+            }
+
+            Array.Sort(Names, Starts, StringComparer.Ordinal);
+        }
+
+        public string[] Names { get; }
+
+        public int[] Starts { get; }
+    }
 }
 
 /// <summary>A report's range and presentation choices: local dates in a time zone, turned into UTC instants for the query.</summary>
