@@ -31,6 +31,7 @@ internal static class ReportJson
                 json.WriteString(key, row.Key);
                 WriteRow(json, row.Totals, row.Models, view);
                 json.WriteEndObject();
+                FlushWhenFull(json);
             }
         }, cancellationToken);
     }
@@ -54,6 +55,7 @@ internal static class ReportJson
 
                 WriteRow(json, session.Totals, session.Models, view);
                 json.WriteEndObject();
+                FlushWhenFull(json);
             }
         }, cancellationToken);
     }
@@ -91,6 +93,19 @@ internal static class ReportJson
         json.WriteEndObject();
         await json.FlushAsync(cancellationToken);
         await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Hands what is written so far to the stream once it fills a buffer: the writer otherwise
+    /// keeps the whole document until the end (130 MB, and as much memory, for every session
+    /// of a large store).
+    /// </summary>
+    private static void FlushWhenFull(Utf8JsonWriter json)
+    {
+        if (json.BytesPending >= 64 * 1024)
+        {
+            json.Flush();
+        }
     }
 
     /// <summary>The models whose calls have no price, in name order.</summary>
