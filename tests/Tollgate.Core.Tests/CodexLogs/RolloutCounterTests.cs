@@ -107,6 +107,26 @@ public sealed class RolloutCounterTests
         Assert.Equal(RolloutLineKind.Call, counter.Read(Bytes(TokenCount(5, UsageJson(10, 0, 1, 0), UsageJson(10, 0, 1, 0)) + "\r")).Kind); // CRLF
     }
 
+    /// <summary>
+    /// A snapshot with no time cannot be put on a day: it is malformed, and its total still moves
+    /// the baseline, so the next snapshot counts only its own call. ccusage 20.0.24 does the same
+    /// (measured on this file: 5,500 of the 7,700 tokens in both), and counting the lost call with
+    /// the next one would put it on that call's day. Codex itself never writes such a line.
+    /// </summary>
+    [Fact]
+    public void ASnapshotWithoutATime_IsMalformed_AndItsCallIsNotCountedWithTheNext()
+    {
+        var counter = new RolloutCounter(Thread);
+        var calls = new List<CodexCall>();
+        var timeless = TokenCount(3, UsageJson(3_000, 500, 300, 30), UsageJson(2_000, 500, 200, 20));
+        timeless = "{" + timeless[(timeless.IndexOf(",\"ordinal\"", StringComparison.Ordinal) + 1)..];
+        Assert.Equal(RolloutLineKind.Skipped, counter.Read(Bytes(Meta(Thread))).Kind);
+        calls.Add(counter.Read(Bytes(TokenCount(2, UsageJson(1_000, 0, 100, 10), UsageJson(1_000, 0, 100, 10)))).Call!);
+        Assert.Equal(RolloutLineKind.Malformed, counter.Read(Bytes(timeless)).Kind);
+        calls.Add(counter.Read(Bytes(TokenCount(4, UsageJson(7_000, 1_500, 700, 70), UsageJson(4_000, 1_000, 400, 40)))).Call!);
+        Assert.Equal([1_100L, 4_400L], calls.Select(c => c.Usage.TotalTokens));
+    }
+
     [Fact]
     public void WithoutTurnContext_TheModelIsFlaggedAsAGuess()
     {
