@@ -3,4 +3,11 @@ using Tollgate.Cli;
 
 // Tables, fingerprints (sk-…a1b2) and JSON are UTF-8, whatever locale the shell was started with.
 Console.OutputEncoding = Encoding.UTF8;
-return await TollgateCli.RunAsync(args);
+try
+{
+    return await TollgateCli.RunAsync(args);
+}
+finally
+{
+    TerminalModes.Restore();
+}
