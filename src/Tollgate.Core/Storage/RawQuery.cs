@@ -61,6 +61,9 @@ internal sealed class RawQuery : IDisposable
 
     public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
 
+    /// <summary>Whether the column's value in this row is text (SQLite keeps each value's own type, whatever the column says).</summary>
+    public bool IsText(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_TEXT;
+
     /// <summary>The column's bytes (text as UTF-8), valid until the next <see cref="Read"/>.</summary>
     public ReadOnlySpan<byte> Bytes(int column) => raw.sqlite3_column_blob(_statement, column);
 

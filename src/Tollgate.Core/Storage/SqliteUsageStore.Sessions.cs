@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.ObjectModel;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -8,9 +9,9 @@ namespace Tollgate.Core.Storage;
 /// One session's usage from the sources asked for: its first and last activity and its sums per
 /// model (model "" = unknown; each source's share of a model added up).
 /// </summary>
-/// <param name="Models">The models; sessions with the same models, in the same order, may share one array.</param>
+/// <param name="Models">The models, read-only: sessions with the same models, in the same order, share one list.</param>
 /// <param name="Sums">Nine counts per model, in the order of <see cref="SummaryCounts"/>'s properties (cost in pico-dollars).</param>
-public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, string[] Models, ReadOnlyMemory<long> Sums)
+public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, IReadOnlyList<string> Models, ReadOnlyMemory<long> Sums)
 {
     /// <summary>How many counts each model has in <see cref="Sums"/>.</summary>
     public const int CountsPerModel = 9;
@@ -51,6 +52,7 @@ public sealed partial class SqliteUsageStore
     {
         var sessions = new List<SessionUsage>();
         var names = ByteStrings.Utf8();
+        var hexNames = new ByteStrings(hex => Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex))));
         var session = new SessionParts();
         while (query.Read())
         {
@@ -62,7 +64,14 @@ public sealed partial class SqliteUsageStore
                 session.Start(id);
             }
 
-            session.Add(query.Int64(1), query.Int64(2), query.Bytes(3), names);
+            if (query.IsText(3))
+            {
+                session.AddText(query.Int64(1), query.Int64(2), query.Bytes(3), hexNames);
+            }
+            else
+            {
+                session.Add(query.Int64(1), query.Int64(2), query.Bytes(3), names);
+            }
         }
 
         session.AddTo(sessions, untilMs);
@@ -87,7 +96,7 @@ public sealed partial class SqliteUsageStore
 
         private readonly List<string> _models = [];
         private readonly List<long> _sums = [];
-        private readonly List<string[]> _modelLists = [];
+        private readonly List<(string[] Names, ReadOnlyCollection<string> View)> _modelLists = [];
         private long[] _slab = [];
         private int _slabUsed;
         private byte[] _id = new byte[64];
@@ -124,16 +133,7 @@ public sealed partial class SqliteUsageStore
 
                 var model = names.Of(packed.Slice(4, length));
                 packed = packed[(4 + length)..];
-                var at = _models.IndexOf(model);
-                if (at < 0)
-                {
-                    at = _models.Count;
-                    _models.Add(model);
-                    CollectionsMarshal.SetCount(_sums, _sums.Count + Counts);
-                    CollectionsMarshal.AsSpan(_sums)[^Counts..].Clear(); // List<long>.Clear leaves the old values behind
-                }
-
-                var sums = CollectionsMarshal.AsSpan(_sums).Slice(at * Counts, Counts);
+                var sums = SumsOf(model);
                 for (var c = 0; c < sums.Length; c++)
                 {
                     sums[c] += BinaryPrimitives.ReadInt64BigEndian(packed[(c * sizeof(long))..]);
@@ -141,6 +141,76 @@ public sealed partial class SqliteUsageStore
 
                 packed = packed[(Counts * sizeof(long))..];
             }
+        }
+
+        /// <summary>
+        /// Adds one source's row in the text it had before migration 13 (parts separated by ';', each
+        /// the model's hex and eleven numbers separated by ','): a gateway of an earlier version
+        /// still running when a newer one migrated the store goes on writing it.
+        /// </summary>
+        public void AddText(long firstMs, long lastMs, ReadOnlySpan<byte> packed, ByteStrings hexNames)
+        {
+            (_first, _last) = (Math.Min(_first, firstMs), Math.Max(_last, lastMs));
+            Span<long> n = stackalloc long[2 + Counts];
+            while (!packed.IsEmpty)
+            {
+                var comma = packed.IndexOf((byte)',');
+                if (comma < 0)
+                {
+                    throw new InvalidDataException("a packed session part has no fields");
+                }
+
+                var model = hexNames.Of(packed[..comma]);
+                packed = packed[(comma + 1)..];
+                for (var i = 0; i < n.Length; i++)
+                {
+                    n[i] = ReadNumber(ref packed, i == n.Length - 1 ? (byte)';' : (byte)',');
+                }
+
+                var sums = SumsOf(model); // n: first, last, then the nine counts
+                for (var c = 0; c < sums.Length; c++)
+                {
+                    sums[c] += n[2 + c];
+                }
+            }
+        }
+
+        /// <summary>The session's sums for a model, zero when the model is new to it.</summary>
+        private Span<long> SumsOf(string model)
+        {
+            var at = _models.IndexOf(model);
+            if (at < 0)
+            {
+                at = _models.Count;
+                _models.Add(model);
+                CollectionsMarshal.SetCount(_sums, _sums.Count + Counts);
+                CollectionsMarshal.AsSpan(_sums)[^Counts..].Clear(); // List<long>.Clear leaves the old values behind
+            }
+
+            return CollectionsMarshal.AsSpan(_sums).Slice(at * Counts, Counts);
+        }
+
+        /// <summary>
+        /// The integer at the start of <paramref name="text"/>, which must end there or at
+        /// <paramref name="separator"/>; <paramref name="text"/> moves past both.
+        /// </summary>
+        private static long ReadNumber(ref ReadOnlySpan<byte> text, byte separator)
+        {
+            var at = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
+            var start = at;
+            long value = 0;
+            for (; at < text.Length && (uint)(text[at] - '0') <= 9; at++)
+            {
+                value = (value * 10) + (text[at] - '0'); // 18 digits at most, checked below
+            }
+
+            if (at == start || at - start > 18 || (at < text.Length && text[at] != separator))
+            {
+                throw new InvalidDataException("a packed session part does not have 11 numbers");
+            }
+
+            text = text[Math.Min(at + 1, text.Length)..];
+            return start == 1 ? -value : value;
         }
 
         /// <summary>Adds the session read (if any) to <paramref name="sessions"/> unless its last activity is not before the end of the range.</summary>
@@ -155,25 +225,26 @@ public sealed partial class SqliteUsageStore
                 _sessionId, DateTimeOffset.FromUnixTimeMilliseconds(_first), DateTimeOffset.FromUnixTimeMilliseconds(_last), SharedModels(), Keep(CollectionsMarshal.AsSpan(_sums))));
         }
 
-        /// <summary>The session's models as an array an earlier session with the same ones already has, else a new one.</summary>
-        private string[] SharedModels()
+        /// <summary>The session's models as the list an earlier session with the same ones already has, else a new one.</summary>
+        private ReadOnlyCollection<string> SharedModels()
         {
             var models = CollectionsMarshal.AsSpan(_models);
-            foreach (var list in _modelLists)
+            foreach (var (names, view) in _modelLists)
             {
-                if (models.SequenceEqual(list, ReferenceEqualityComparer.Instance))
+                if (models.SequenceEqual(names, ReferenceEqualityComparer.Instance))
                 {
-                    return list;
+                    return view;
                 }
             }
 
             var copy = models.ToArray();
+            var shared = Array.AsReadOnly(copy);
             if (_modelLists.Count < SharedListsKept)
             {
-                _modelLists.Add(copy);
+                _modelLists.Add((copy, shared));
             }
 
-            return copy;
+            return shared;
         }
 
         private ReadOnlyMemory<long> Keep(ReadOnlySpan<long> sums)

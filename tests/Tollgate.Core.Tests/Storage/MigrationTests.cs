@@ -93,14 +93,16 @@ public sealed class MigrationTests : IDisposable
             .Select((r, i) => i % 7 == 0 ? r with { Model = i % 14 == 0 ? null : "odd;name,with\u001eall" } : i % 11 == 0 ? r with { Model = "modèle-日本-🚀" } : r) // unknown, awkward and multi-byte model names
             .ToList();
         await store.AppendAsync(records, Ct);
-        var summaryRows = new List<(string Session, string Model, long First, long Last, long Requests, long Input)>();
+        var summaryRows = new List<(string Session, string Model, long First, long Last, string Sums)>();
         await using (var connection = new SqliteConnection("Data Source=" + path))
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
             // Per session and model over both sources; first and last activity per session.
             command.CommandText = """
-                SELECT p.session_id, p.model, s.first_ms, s.last_ms, SUM(p.requests), SUM(p.input_tokens)
+                SELECT p.session_id, p.model, s.first_ms, s.last_ms,
+                    SUM(p.requests) || ',' || SUM(p.input_tokens) || ',' || SUM(p.cached_input_tokens) || ',' || SUM(p.cache_write_tokens) || ',' || SUM(p.output_tokens)
+                    || ',' || SUM(p.reasoning_tokens) || ',' || SUM(p.cost_pusd) || ',' || SUM(p.unpriced_requests) || ',' || SUM(p.unknown_usage_requests)
                 FROM session_summary p JOIN (SELECT session_id, MIN(first_ms) AS first_ms, MAX(last_ms) AS last_ms FROM session_summary WHERE requests > 0 GROUP BY session_id) s
                     ON s.session_id = p.session_id
                 WHERE p.requests > 0 GROUP BY p.session_id, p.model
@@ -109,15 +111,15 @@ public sealed class MigrationTests : IDisposable
             {
                 while (await reader.ReadAsync(Ct))
                 {
-                    summaryRows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+                    summaryRows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4)));
                 }
             }
         }
 
-        static List<(string, string, long, long, long, long)> Parts(IEnumerable<SessionUsage> sessions) => sessions
+        static List<(string, string, long, long, string)> Parts(IEnumerable<SessionUsage> sessions) => sessions
             .SelectMany(s => s.Models.Select((model, i) => (
                 s.SessionId, model, s.FirstActivity.ToUnixTimeMilliseconds(), s.LastActivity.ToUnixTimeMilliseconds(),
-                s.Sums.Span[i * SessionUsage.CountsPerModel], s.Sums.Span[(i * SessionUsage.CountsPerModel) + 1])))
+                string.Join(',', s.Sums.Slice(i * SessionUsage.CountsPerModel, SessionUsage.CountsPerModel).ToArray())))) // all nine sums, in order
             .Order().ToList();
         var written = Parts(await store.ReadSessionsAsync(null, null, null, Ct));
         Assert.Equal(summaryRows.Order().ToList(), written);
@@ -137,6 +139,25 @@ public sealed class MigrationTests : IDisposable
         SqliteConnection.ClearAllPools();
         store = new SqliteUsageStore(path);
         await store.MigrateAsync(Ct);
+
+        Assert.Equal(written, Parts(await store.ReadSessionsAsync(null, null, null, Ct)));
+
+        // A gateway of the version before migration 13, still running when a newer one migrated
+        // the store, goes on packing parts as text: the rows it writes still read the same.
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE session_totals SET parts = (
+                    SELECT group_concat(hex(model) || ',' || first_ms || ',' || last_ms || ',' || requests || ',' || input_tokens || ',' || cached_input_tokens
+                        || ',' || cache_write_tokens || ',' || output_tokens || ',' || reasoning_tokens || ',' || cost_pusd || ',' || unpriced_requests
+                        || ',' || unknown_usage_requests, ';')
+                    FROM session_summary p WHERE p.session_id = session_totals.session_id AND p.source = session_totals.source AND p.requests > 0);
+                SELECT COUNT(*) FROM session_totals WHERE typeof(parts) <> 'text';
+                """;
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync(Ct))!);
+        }
 
         Assert.Equal(written, Parts(await store.ReadSessionsAsync(null, null, null, Ct)));
     }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using Tollgate.Core.Storage;
 
@@ -156,7 +157,7 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         var totals = new UsageTotals();
         var rows = new List<SessionRow>(sessions.Count);
         Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
-        var layouts = new Dictionary<string[], ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their array
+        var layouts = new Dictionary<IReadOnlyList<string>, ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their list
         foreach (var session in sessions)
         {
             sums.Clear();
@@ -183,7 +184,7 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
 
         return new SessionReport(rows, totals, range.TimeZone);
 
-        ModelTotals.Layout LayoutOf(string[] models)
+        ModelTotals.Layout LayoutOf(IReadOnlyList<string> models)
         {
             if (!layouts.TryGetValue(models, out var layout))
             {
@@ -198,7 +199,8 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
 
 /// <summary>
 /// Totals by model, sorted by name (ordinal), over a session's counts as the store read them
-/// (<see cref="SessionUsage.Sums"/>): each model's <see cref="UsageTotals"/> is made when it is asked for. A report of every session
+/// (<see cref="SessionUsage.Sums"/>): each model's <see cref="UsageTotals"/> is made when it is asked for,
+/// a new one each time (adding to it changes nothing here). A report of every session
 /// of a large store has hundreds of thousands of them; made up front, they outlived the young
 /// generation and cost the report more in garbage collection than the reading did.
 /// </summary>
@@ -206,7 +208,7 @@ public sealed class ModelTotals(ModelTotals.Layout layout, ReadOnlyMemory<long> 
 {
     public UsageTotals this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException(key);
 
-    public IEnumerable<string> Keys => layout.Names;
+    public IEnumerable<string> Keys => layout.View;
 
     public IEnumerable<UsageTotals> Values => this.Select(pair => pair.Value);
 
@@ -253,11 +255,15 @@ public sealed class ModelTotals(ModelTotals.Layout layout, ReadOnlyMemory<long> 
             }
 
             Array.Sort(Names, Starts, StringComparer.Ordinal);
+            View = Array.AsReadOnly(Names);
         }
 
-        public string[] Names { get; }
+        /// <summary>The names, sorted; shared by every session with these models, so never handed out but as <see cref="View"/>.</summary>
+        internal string[] Names { get; }
 
-        public int[] Starts { get; }
+        internal ReadOnlyCollection<string> View { get; }
+
+        internal int[] Starts { get; }
     }
 }
 
