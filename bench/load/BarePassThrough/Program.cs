@@ -32,6 +32,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
+    kestrel.Limits.MaxRequestBodySize = 256L * 1024 * 1024; // serve's default server.max_request_body_bytes
     kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http1);
 });
 builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
@@ -39,12 +40,16 @@ builder.Services.AddHttpForwarder();
 
 var app = builder.Build();
 var origin = new Uri(upstream).GetLeftPart(UriPartial.Authority) + "/";
+// As Tollgate's UpstreamClients.CreateHandler makes it.
 var client = new HttpMessageInvoker(new SocketsHttpHandler
 {
-    UseProxy = false,
+    UseProxy = true,
     AllowAutoRedirect = false,
     AutomaticDecompression = DecompressionMethods.None,
     UseCookies = false,
+    EnableMultipleHttp2Connections = true,
+    ConnectTimeout = TimeSpan.FromSeconds(15),
+    PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
     ActivityHeadersPropagator = null,
 });
 var forwarder = app.Services.GetRequiredService<IHttpForwarder>();

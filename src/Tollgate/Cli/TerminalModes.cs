@@ -8,8 +8,10 @@ namespace Tollgate.Cli;
 /// the console, and never takes them out of it (dotnet/runtime#25735): after any .NET program
 /// the numeric keypad of some terminals (PuTTY) sends letters to the shell. Tollgate takes them
 /// out as it exits (<c>keypad_local</c>), on the terminal .NET wrote to: standard output when it
-/// is one, else standard input. On a terminal that was never switched this sets the modes it
-/// already has.
+/// is one, else standard input. It cannot tell whether .NET switched anything, so it always
+/// writes the reset (not for <c>TERM=dumb</c> or none): on a terminal in its default modes that
+/// changes nothing, and a full-screen program that ran <c>tollgate</c> sets its own modes again
+/// when it takes the screen back, as it must after .NET's switch anyway.
 /// </summary>
 internal static class TerminalModes
 {
