@@ -23,7 +23,7 @@ internal static class ReportJson
             ReportPeriod.Monthly => ("monthly", "month"),
             _ => ("daily", "date"),
         };
-        await WriteAsync(stream, report.TimeZone, array, report.Totals, report.Rows.SelectMany(r => r.Models), view, json =>
+        await WriteAsync(stream, report.TimeZone, array, report.Totals, report.Rows.Select(r => r.Models), view, json =>
         {
             foreach (var row in report.Rows)
             {
@@ -38,7 +38,7 @@ internal static class ReportJson
 
     public static async Task WriteSessionsAsync(Stream stream, SessionReport report, ReportView view, CancellationToken cancellationToken)
     {
-        await WriteAsync(stream, report.TimeZone, "sessions", report.Totals, report.Sessions.SelectMany(s => s.Models), view, json =>
+        await WriteAsync(stream, report.TimeZone, "sessions", report.Totals, report.Sessions.Select(s => s.Models), view, json =>
         {
             foreach (var session in report.Sessions)
             {
@@ -65,7 +65,7 @@ internal static class ReportJson
         TimeZoneInfo zone,
         string array,
         UsageTotals totals,
-        IEnumerable<KeyValuePair<string, UsageTotals>> models,
+        IEnumerable<IReadOnlyDictionary<string, UsageTotals>> models,
         ReportView view,
         Action<Utf8JsonWriter> rows,
         CancellationToken cancellationToken)
@@ -109,8 +109,19 @@ internal static class ReportJson
     }
 
     /// <summary>The models whose calls have no price, in name order.</summary>
-    public static IReadOnlyList<string> UnpricedModels(IEnumerable<KeyValuePair<string, UsageTotals>> models) =>
-        models.Where(m => m.Value.UnpricedRequests > 0).Select(m => m.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    /// <param name="rows">Each row's models; a session's are looked at without making their totals.</param>
+    public static IReadOnlyList<string> UnpricedModels(IEnumerable<IReadOnlyDictionary<string, UsageTotals>> rows)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var models in rows)
+        {
+            names.UnionWith(models is ModelTotals session
+                ? session.Unpriced()
+                : models.Where(m => m.Value.UnpricedRequests > 0).Select(m => m.Key));
+        }
+
+        return names.ToList();
+    }
 
     private static void WriteRow(Utf8JsonWriter json, UsageTotals totals, IReadOnlyDictionary<string, UsageTotals> models, ReportView view)
     {

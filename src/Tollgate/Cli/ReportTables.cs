@@ -29,7 +29,7 @@ internal static class ReportTables
             AddBreakdown(table, view, 1, row.Models);
         }
 
-        Finish(console, table, view, 1, report.Totals, report.Rows.SelectMany(r => r.Models));
+        Finish(console, table, view, 1, report.Totals, report.Rows.Select(r => r.Models));
     }
 
     public static void WriteSessions(IAnsiConsole console, SessionReport report, ReportView view)
@@ -51,7 +51,7 @@ internal static class ReportTables
             AddBreakdown(table, view, leading.Length, session.Models);
         }
 
-        Finish(console, table, view, view.Compact ? 2 : 3, report.Totals, report.Sessions.SelectMany(s => s.Models));
+        Finish(console, table, view, view.Compact ? 2 : 3, report.Totals, report.Sessions.Select(s => s.Models));
     }
 
     private static void Empty(IAnsiConsole console) =>
@@ -135,7 +135,7 @@ internal static class ReportTables
         }
     }
 
-    private static void Finish(IAnsiConsole console, ReportTable table, ReportView view, int leading, UsageTotals totals, IEnumerable<KeyValuePair<string, UsageTotals>> models)
+    private static void Finish(IAnsiConsole console, ReportTable table, ReportView view, int leading, UsageTotals totals, IEnumerable<IReadOnlyDictionary<string, UsageTotals>> models)
     {
         table.AddEmptyRow();
         var first = new string[leading];

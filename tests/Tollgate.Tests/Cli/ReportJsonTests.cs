@@ -71,5 +71,6 @@ public sealed class ReportJsonTests
         Assert.Equal(50, rows[0].GetProperty("models").GetProperty("gpt-5.1-codex-mini").GetProperty("cacheReadTokens").GetInt64());
         Assert.Equal(100 + count - 1, Input(count - 1, "gpt-5.1-codex")); // each row its own sums
         Assert.Equal((338L * count) + ((long)count * (count - 1) / 2), document.RootElement.GetProperty("totals").GetProperty("totalTokens").GetInt64());
+        Assert.Equal([PeriodReport.UnknownModel], document.RootElement.GetProperty("unpricedModels").EnumerateArray().Select(m => m.GetString())); // only its calls are unpriced
     }
 }

@@ -30,13 +30,16 @@ public sealed class UsageTotals
         totals.Add(t);
     }
 
+    /// <summary>Where <see cref="UnpricedRequests"/> is among the nine counts <see cref="Add(ReadOnlySpan{long})"/> takes.</summary>
+    internal const int UnpricedIndex = 7;
+
     /// <summary>Adds nine counts in the order of <see cref="SummaryCounts"/>'s properties (cost in pico-dollars).</summary>
     public void Add(ReadOnlySpan<long> counts)
     {
         Requests += counts[0];
         Tokens += new TokenUsage(counts[1], counts[2], counts[3], counts[4], counts[5]);
         CostUsd += Money.FromPico(counts[6]);
-        UnpricedRequests += counts[7];
+        UnpricedRequests += counts[UnpricedIndex];
         UnknownUsageRequests += counts[8];
     }
 
@@ -232,6 +235,18 @@ public sealed class ModelTotals(ModelTotals.Layout layout, ReadOnlyMemory<long> 
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The models with calls that have no price, in name order, read from the counts without making any totals.</summary>
+    public IEnumerable<string> Unpriced()
+    {
+        for (var i = 0; i < layout.Names.Length; i++)
+        {
+            if (sums.Span[layout.Starts[i] + UsageTotals.UnpricedIndex] > 0)
+            {
+                yield return layout.Names[i];
+            }
+        }
+    }
 
     private UsageTotals Totals(int i)
     {
