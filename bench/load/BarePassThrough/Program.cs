@@ -1,9 +1,11 @@
-// A pass-through with nothing of Tollgate in it, for bench/load/run.sh:
+// The gateway's forwarding alone, for bench/load/run.sh: Kestrel, YARP and `serve`'s upstream handler, no metering, store or body reading:
 //   dotnet bench/load/BarePassThrough/bin/Release/net10.0/BarePassThrough.dll --port P --upstream http://127.0.0.1:UP/v1
 // Every request goes to the upstream's origin unchanged (YARP's default transforms); the
 // upstream base's path is not prepended because the harness sends /v1/... already.
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Tollgate.Core.Configuration;
+using Tollgate.Proxy;
 using Yarp.ReverseProxy.Forwarder;
 
 var port = 0;
@@ -32,7 +34,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
-    kestrel.Limits.MaxRequestBodySize = 256L * 1024 * 1024; // serve's default server.max_request_body_bytes
+    kestrel.Limits.MaxRequestBodySize = new ServerConfig().MaxRequestBodyBytes; // serve's default
     kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http1);
 });
 builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
@@ -40,18 +42,7 @@ builder.Services.AddHttpForwarder();
 
 var app = builder.Build();
 var origin = new Uri(upstream).GetLeftPart(UriPartial.Authority) + "/";
-// As Tollgate's UpstreamClients.CreateHandler makes it.
-var client = new HttpMessageInvoker(new SocketsHttpHandler
-{
-    UseProxy = true,
-    AllowAutoRedirect = false,
-    AutomaticDecompression = DecompressionMethods.None,
-    UseCookies = false,
-    EnableMultipleHttp2Connections = true,
-    ConnectTimeout = TimeSpan.FromSeconds(15),
-    PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
-    ActivityHeadersPropagator = null,
-});
+var client = new HttpMessageInvoker(UpstreamClients.CreateHandler(), disposeHandler: true); // the handler every upstream of `serve` gets
 var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
 app.Map("/{**rest}", async context => await forwarder.SendAsync(context, origin, client));
 app.Run();
