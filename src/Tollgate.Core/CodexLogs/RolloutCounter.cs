@@ -161,11 +161,7 @@ public sealed class RolloutCounter
     /// <summary>Reads one line; returns the call, user message or limits it records, if any.</summary>
     public RolloutLine Read(ReadOnlySpan<byte> line)
     {
-        if (line.Length > 0 && line[^1] == '\r')
-        {
-            line = line[..^1];
-        }
-
+        line = WithoutCr(line);
         if (line.IsEmpty || !MayMatter(line))
         {
             return line.IsEmpty || line[0] == '{' ? RolloutLine.Skipped : RolloutLine.Malformed;
@@ -207,7 +203,7 @@ public sealed class RolloutCounter
                     return RolloutLine.Skipped;
             }
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (IsMalformed(e))
         {
             return RolloutLine.Malformed;
         }
@@ -353,24 +349,25 @@ public sealed class RolloutCounter
             RateLimits: limits, RateLimitsLater: later);
     }
 
+    /// <summary>A line without the carriage return of a CRLF ending.</summary>
+    private static ReadOnlySpan<byte> WithoutCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+
+    /// <summary>What reading a line that is not the JSON its markers promised throws: the line is malformed, not the file.</summary>
+    private static bool IsMalformed(Exception e) => e is JsonException or InvalidOperationException or FormatException or ArgumentException;
+
     /// <summary>The usage limits of a line <see cref="Read"/> marked with <see cref="RolloutLine.RateLimitsLater"/>; null when they hold none.</summary>
     public static RateLimitSnapshot? ReadRateLimitsOf(ReadOnlySpan<byte> line)
     {
-        if (line.Length > 0 && line[^1] == '\r')
-        {
-            line = line[..^1];
-        }
-
         try
         {
-            var reader = new Utf8JsonReader(line);
+            var reader = new Utf8JsonReader(WithoutCr(line));
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
             return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.Object
                 ? ReadRateLimits(root, payload)
                 : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (IsMalformed(e))
         {
             return null;
         }
