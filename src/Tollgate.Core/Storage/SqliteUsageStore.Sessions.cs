@@ -11,7 +11,8 @@ namespace Tollgate.Core.Storage;
 /// </summary>
 /// <param name="Models">The models, read-only: sessions with the same models, in the same order, share one list.</param>
 /// <param name="Sums">Nine counts per model, in the order of <see cref="SummaryCounts"/>'s properties (cost in pico-dollars).</param>
-public sealed record SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, IReadOnlyList<string> Models, ReadOnlyMemory<long> Sums)
+/// <remarks>A value, so that a read of every session of a large store is one array of them, not an object each.</remarks>
+public readonly record struct SessionUsage(string SessionId, DateTimeOffset FirstActivity, DateTimeOffset LastActivity, IReadOnlyList<string> Models, ReadOnlyMemory<long> Sums)
 {
     /// <summary>How many counts each model has in <see cref="Sums"/>.</summary>
     public const int CountsPerModel = 9;
@@ -97,6 +98,7 @@ public sealed partial class SqliteUsageStore
         private readonly List<string> _models = [];
         private readonly List<long> _sums = [];
         private readonly List<(string[] Names, ReadOnlyCollection<string> View)> _modelLists = [];
+        private readonly List<int> _hints = []; // per place in a row: where the name last found there is among the known ones
         private long[] _slab = [];
         private int _slabUsed;
         private byte[] _id = new byte[64];
@@ -119,11 +121,16 @@ public sealed partial class SqliteUsageStore
             _sums.Clear();
         }
 
-        /// <summary>Adds one source's row: per part the model's length (4 bytes) and UTF-8 bytes, then its nine sums (8 bytes each), all big-endian.</summary>
+        /// <summary>
+        /// Adds one source's row: per part the model's length (4 bytes) and UTF-8 bytes, then its
+        /// nine sums (8 bytes each), all big-endian. Rows list their models in the same (name)
+        /// order, so the name at each place in the row is looked for first where the last row had it.
+        /// </summary>
         public void Add(long firstMs, long lastMs, ReadOnlySpan<byte> packed, ByteStrings names)
         {
             (_first, _last) = (Math.Min(_first, firstMs), Math.Max(_last, lastMs));
-            while (!packed.IsEmpty)
+            var first = _models.Count == 0; // the session's first row: its models are distinct, so all new to the session
+            for (var place = 0; !packed.IsEmpty; place++)
             {
                 var length = packed.Length < 4 ? -1 : BinaryPrimitives.ReadInt32BigEndian(packed);
                 if (length < 0 || packed.Length - 4 - length < Counts * sizeof(long))
@@ -131,9 +138,14 @@ public sealed partial class SqliteUsageStore
                     throw new InvalidDataException("a packed session part is cut short");
                 }
 
-                var model = names.Of(packed.Slice(4, length));
+                if (place == _hints.Count)
+                {
+                    _hints.Add(0);
+                }
+
+                var model = names.Of(packed.Slice(4, length), ref CollectionsMarshal.AsSpan(_hints)[place]);
                 packed = packed[(4 + length)..];
-                var sums = SumsOf(model);
+                var sums = first ? NewSums(model) : SumsOf(model);
                 for (var c = 0; c < sums.Length; c++)
                 {
                     sums[c] += BinaryPrimitives.ReadInt64BigEndian(packed[(c * sizeof(long))..]);
@@ -179,15 +191,17 @@ public sealed partial class SqliteUsageStore
         private Span<long> SumsOf(string model)
         {
             var at = _models.IndexOf(model);
-            if (at < 0)
-            {
-                at = _models.Count;
-                _models.Add(model);
-                CollectionsMarshal.SetCount(_sums, _sums.Count + Counts);
-                CollectionsMarshal.AsSpan(_sums)[^Counts..].Clear(); // List<long>.Clear leaves the old values behind
-            }
+            return at < 0 ? NewSums(model) : CollectionsMarshal.AsSpan(_sums).Slice(at * Counts, Counts);
+        }
 
-            return CollectionsMarshal.AsSpan(_sums).Slice(at * Counts, Counts);
+        /// <summary>Zero sums for a model the session does not have yet.</summary>
+        private Span<long> NewSums(string model)
+        {
+            _models.Add(model);
+            CollectionsMarshal.SetCount(_sums, _sums.Count + Counts);
+            var sums = CollectionsMarshal.AsSpan(_sums)[^Counts..];
+            sums.Clear(); // List<long>.Clear leaves the old values behind
+            return sums;
         }
 
         /// <summary>
@@ -251,7 +265,7 @@ public sealed partial class SqliteUsageStore
         {
             if (_slab.Length - _slabUsed < sums.Length)
             {
-                (_slab, _slabUsed) = (new long[Math.Max(SlabLength, sums.Length)], 0);
+                (_slab, _slabUsed) = (GC.AllocateUninitializedArray<long>(Math.Max(SlabLength, sums.Length)), 0); // only what is written is handed out
             }
 
             sums.CopyTo(_slab.AsSpan(_slabUsed));

@@ -72,6 +72,42 @@ public sealed class StoreAndWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionReport_OrdersByLastActivityThenId_AndAddsUpEveryModelOfEverySource()
+    {
+        var store = await StoreAsync();
+        var day = new DateTimeOffset(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
+        UsageRecord Call(string session, int minutes, string model, int input, string source = "gateway") =>
+            Record(day.AddMinutes(minutes), model, new TokenUsage(input, 0, 0, 1, 0), 0.01m) with { SessionId = session, Source = source };
+        await store.AppendAsync(
+        [
+            // Sessions last active at the same instant (enough of them for the sort to partition), stored in another order than their ids'.
+            .. Enumerable.Range(0, 40).Select(i => Call($"tie-{39 - i:D2}", 10, "gpt-5.2", 1)),
+            // Each source with its own models, in different name order; one model in both.
+            Call("mixed", 1, "o4-mini", 10), Call("mixed", 2, "gpt-5.2", 20),
+            Call("mixed", 3, "o4-mini", 40, "codex-log"), Call("mixed", 4, "gpt-5.1-codex", 80, "codex-log"),
+            // Sessions after it with fewer and other models, so that names are not where the last row had them.
+            Call("only-mini", 5, "o4-mini", 100), Call("other", 6, "claude-sonnet-4-5", 200), Call("other", 7, "gpt-5.1-codex", 400),
+        ], Ct);
+        var range = new ReportRange(null, null, TimeZoneInfo.Utc, null);
+
+        var ascending = await SessionReport.BuildAsync(store, range, new Dictionary<string, CodexSession>(), Ct);
+        var descending = await SessionReport.BuildAsync(store, range with { Descending = true }, new Dictionary<string, CodexSession>(), Ct);
+
+        string[] ties = [.. Enumerable.Range(0, 40).Select(i => $"tie-{i:D2}")];
+        Assert.Equal(["mixed", "only-mini", "other", .. ties], ascending.Sessions.Select(s => s.SessionId));
+        Assert.Equal([.. Enumerable.Reverse(ties), "other", "only-mini", "mixed"], descending.Sessions.Select(s => s.SessionId));
+        var mixed = ascending.Sessions[0];
+        Assert.Equal(
+            [("gpt-5.1-codex", 1L, 80L), ("gpt-5.2", 1, 20), ("o4-mini", 2, 50)],
+            mixed.Models.Select(m => (m.Key, m.Value.Requests, m.Value.Tokens.InputTokens)));
+        Assert.Equal((4, 150), (mixed.Totals.Requests, mixed.Totals.Tokens.InputTokens));
+        Assert.Equal([("claude-sonnet-4-5", 200L), ("gpt-5.1-codex", 400L)], ascending.Sessions[2].Models.Select(m => (m.Key, m.Value.Tokens.InputTokens)));
+        Assert.Equal([("o4-mini", 100L)], ascending.Sessions[1].Models.Select(m => (m.Key, m.Value.Tokens.InputTokens)));
+        Assert.All(ascending.Sessions.Skip(3), s => Assert.Equal((1, 1), (s.Totals.Requests, s.Totals.Tokens.InputTokens)));
+        Assert.Equal((47, 890, 0.47m), (ascending.Totals.Requests, ascending.Totals.Tokens.InputTokens, ascending.Totals.CostUsd));
+    }
+
+    [Fact]
     public async Task AppendAndRead_RoundTripsEveryFieldAndExactCost()
     {
         var store = await StoreAsync();

@@ -140,15 +140,46 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
         start.ToString(period == ReportPeriod.Monthly ? "yyyy-MM" : "yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
-/// <summary>One session (a Codex thread, or a client's session id through the gateway).</summary>
-/// <param name="Codex">What the Codex log says about the session, when it came from one.</param>
-public sealed record SessionRow(
-    string SessionId,
-    DateTimeOffset FirstActivity,
-    DateTimeOffset LastActivity,
-    UsageTotals Totals,
-    IReadOnlyDictionary<string, UsageTotals> Models,
-    CodexSession? Codex);
+/// <summary>
+/// One session (a Codex thread, or a client's session id through the gateway). A row the report
+/// builds from the store's counts makes its <see cref="Totals"/> and <see cref="Models"/> when
+/// they are asked for, a new one each time (adding to them changes nothing here): a report of
+/// every session of a large store holds one object per session, not four.
+/// </summary>
+public sealed class SessionRow
+{
+    private readonly UsageTotals? _totals;
+    private readonly IReadOnlyDictionary<string, UsageTotals>? _models;
+    private readonly ModelTotals.Layout? _layout;
+    private readonly ReadOnlyMemory<long> _sums;
+
+    /// <param name="codex">What the Codex log says about the session, when it came from one.</param>
+    public SessionRow(string sessionId, DateTimeOffset firstActivity, DateTimeOffset lastActivity, UsageTotals totals, IReadOnlyDictionary<string, UsageTotals> models, CodexSession? codex)
+    {
+        (SessionId, FirstActivity, LastActivity, Codex) = (sessionId, firstActivity, lastActivity, codex);
+        (_totals, _models) = (totals, models);
+    }
+
+    /// <summary>A row over the store's counts of one session, its models laid out by <paramref name="layout"/>.</summary>
+    internal SessionRow(SessionUsage usage, ModelTotals.Layout layout, CodexSession? codex)
+    {
+        (SessionId, FirstActivity, LastActivity, Codex) = (usage.SessionId, usage.FirstActivity, usage.LastActivity, codex);
+        (_layout, _sums) = (layout, usage.Sums);
+    }
+
+    public string SessionId { get; }
+
+    public DateTimeOffset FirstActivity { get; }
+
+    public DateTimeOffset LastActivity { get; }
+
+    public UsageTotals Totals => _totals ?? SessionReport.Total(_sums.Span);
+
+    public IReadOnlyDictionary<string, UsageTotals> Models => _models ?? new ModelTotals(_layout!, _sums);
+
+    /// <summary>What the Codex log says about the session, when it came from one.</summary>
+    public CodexSession? Codex { get; }
+}
 
 /// <summary>The session report: one row per session whose last activity is in the range, ordered by last activity.</summary>
 public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTotals Totals, TimeZoneInfo TimeZone)
@@ -157,45 +188,72 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         IUsageStore store, ReportRange range, IReadOnlyDictionary<string, CodexSession> codexSessions, CancellationToken cancellationToken)
     {
         var sessions = await store.ReadSessionsAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
-        var totals = new UsageTotals();
-        var rows = new List<SessionRow>(sessions.Count);
-        Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
+        var rows = new SessionRow[sessions.Count];
+        var lastTicks = new long[sessions.Count];
         var layouts = new Dictionary<IReadOnlyList<string>, ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their list
-        foreach (var session in sessions)
+        for (var i = 0; i < rows.Length; i++)
         {
-            sums.Clear();
-            var counts = session.Sums.Span;
-            for (var at = 0; at < counts.Length; at += SessionUsage.CountsPerModel)
+            var session = sessions[i];
+            if (!layouts.TryGetValue(session.Models, out var layout))
             {
-                for (var c = 0; c < sums.Length; c++)
-                {
-                    sums[c] += counts[at + c];
-                }
+                layout = new ModelTotals.Layout(session.Models);
+                layouts[session.Models] = layout;
             }
 
-            var sum = new UsageTotals();
-            sum.Add(sums);
-            totals.Add(sums);
-            rows.Add(new SessionRow(session.SessionId, session.FirstActivity, session.LastActivity, sum, new ModelTotals(LayoutOf(session.Models), session.Sums), codexSessions.GetValueOrDefault(session.SessionId)));
+            rows[i] = new SessionRow(session, layout, codexSessions.GetValueOrDefault(session.SessionId));
+            lastTicks[i] = session.LastActivity.UtcTicks;
         }
 
-        rows.Sort((a, b) => a.LastActivity.UtcTicks != b.LastActivity.UtcTicks ? a.LastActivity.UtcTicks.CompareTo(b.LastActivity.UtcTicks) : string.CompareOrdinal(a.SessionId, b.SessionId));
+        // By last activity, then by id (ordinal) where that is the same: the keys sort as numbers,
+        // then each run of equal keys by id.
+        Array.Sort(lastTicks, rows);
+        for (int start = 0, end; start < rows.Length; start = end)
+        {
+            for (end = start + 1; end < rows.Length && lastTicks[end] == lastTicks[start]; end++)
+            {
+            }
+
+            if (end - start > 1)
+            {
+                Array.Sort(rows, start, end - start, Comparer<SessionRow>.Create((a, b) => string.CompareOrdinal(a.SessionId, b.SessionId)));
+            }
+        }
+
         if (range.Descending)
         {
-            rows.Reverse();
+            Array.Reverse(rows);
         }
 
-        return new SessionReport(rows, totals, range.TimeZone);
-
-        ModelTotals.Layout LayoutOf(IReadOnlyList<string> models)
+        Span<long> all = stackalloc long[SessionUsage.CountsPerModel];
+        foreach (var session in sessions)
         {
-            if (!layouts.TryGetValue(models, out var layout))
-            {
-                layout = new ModelTotals.Layout(models);
-                layouts[models] = layout;
-            }
+            AddModels(session.Sums.Span, all);
+        }
 
-            return layout;
+        var totals = new UsageTotals();
+        totals.Add(all);
+        return new SessionReport(rows, totals, range.TimeZone);
+    }
+
+    /// <summary>The totals of a session's counts, all its models together.</summary>
+    internal static UsageTotals Total(ReadOnlySpan<long> counts)
+    {
+        Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
+        AddModels(counts, sums);
+        var totals = new UsageTotals();
+        totals.Add(sums);
+        return totals;
+    }
+
+    /// <summary>Adds the nine counts of each model in <paramref name="counts"/> to <paramref name="sums"/>.</summary>
+    private static void AddModels(ReadOnlySpan<long> counts, Span<long> sums)
+    {
+        for (var at = 0; at < counts.Length; at += SessionUsage.CountsPerModel)
+        {
+            for (var c = 0; c < sums.Length; c++)
+            {
+                sums[c] += counts[at + c];
+            }
         }
     }
 }
