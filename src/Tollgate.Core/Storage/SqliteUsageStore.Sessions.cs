@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -46,37 +47,162 @@ public sealed partial class SqliteUsageStore
             query.Bind("$from", from.Value.ToUnixTimeMilliseconds());
         }
 
-        return ReadSessions(query, until?.ToUnixTimeMilliseconds() ?? long.MaxValue, cancellationToken);
+        return await ReadSessionsAsync(query, until?.ToUnixTimeMilliseconds() ?? long.MaxValue, cancellationToken);
     }
 
-    private static List<SessionUsage> ReadSessions(RawQuery query, long untilMs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the rows in two stages on two threads: this one steps SQLite and copies each row into
+    /// a batch, a worker adds the batches up into sessions. The two take about as long as each
+    /// other, so a read of every session of a large store takes about half as long as one thread
+    /// doing both.
+    /// </summary>
+    private static async Task<List<SessionUsage>> ReadSessionsAsync(RawQuery query, long untilMs, CancellationToken cancellationToken)
+    {
+        using var full = new BlockingCollection<RowBatch>(boundedCapacity: 8);
+        var empty = new ConcurrentQueue<RowBatch>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var adding = Task.Run(
+            () =>
+            {
+                try
+                {
+                    return AddUp(full, empty, untilMs, stop.Token);
+                }
+                catch
+                {
+                    stop.Cancel(); // this thread stops taking batches: the reading one must not wait for it
+                    throw;
+                }
+            },
+            CancellationToken.None);
+        try
+        {
+            var batch = new RowBatch();
+            while (query.Read())
+            {
+                batch.Add(query.Bytes(0), query.Int64(1), query.Int64(2), query.IsText(3), query.Bytes(3));
+                if (batch.IsFull)
+                {
+                    full.Add(batch, stop.Token);
+                    batch = empty.TryDequeue(out var used) ? used : new RowBatch();
+                }
+            }
+
+            full.Add(batch, stop.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // the adding thread failed: its error follows
+        }
+        finally
+        {
+            full.CompleteAdding();
+        }
+
+        return await adding;
+    }
+
+    /// <summary>The worker's stage of <see cref="ReadSessionsAsync(RawQuery, long, CancellationToken)"/>: rows of one session follow each other.</summary>
+    private static List<SessionUsage> AddUp(BlockingCollection<RowBatch> full, ConcurrentQueue<RowBatch> empty, long untilMs, CancellationToken cancellationToken)
     {
         var sessions = new List<SessionUsage>();
         var names = ByteStrings.Utf8();
         var hexNames = new ByteStrings(hex => Encoding.UTF8.GetString(Convert.FromHexString(Encoding.ASCII.GetString(hex))));
         var session = new SessionParts();
-        while (query.Read())
+        foreach (var batch in full.GetConsumingEnumerable(cancellationToken))
         {
-            var id = query.Bytes(0);
-            if (!session.Is(id))
+            var rows = batch.Rows();
+            while (rows.Next(out var id, out var firstMs, out var lastMs, out var text, out var parts))
             {
-                session.AddTo(sessions, untilMs);
-                cancellationToken.ThrowIfCancellationRequested();
-                session.Start(id);
+                if (!session.Is(id))
+                {
+                    session.AddTo(sessions, untilMs);
+                    session.Start(id);
+                }
+
+                if (text)
+                {
+                    session.AddText(firstMs, lastMs, parts, hexNames);
+                }
+                else
+                {
+                    session.Add(firstMs, lastMs, parts, names);
+                }
             }
 
-            if (query.IsText(3))
-            {
-                session.AddText(query.Int64(1), query.Int64(2), query.Bytes(3), hexNames);
-            }
-            else
-            {
-                session.Add(query.Int64(1), query.Int64(2), query.Bytes(3), names);
-            }
+            batch.Clear();
+            empty.Enqueue(batch);
         }
 
         session.AddTo(sessions, untilMs);
         return sessions;
+    }
+
+    /// <summary>
+    /// Rows copied out of SQLite for the adding thread, one after another in one buffer: the
+    /// session id's length (4 bytes) and bytes, first and last activity (8 bytes each), whether the
+    /// parts are text (1 byte), the parts' length (4 bytes) and bytes.
+    /// </summary>
+    private sealed class RowBatch
+    {
+        /// <summary>Bytes a batch holds before it is handed over; under the large-object heap's threshold.</summary>
+        private const int Size = 64 * 1024;
+
+        private byte[] _bytes = new byte[Size];
+        private int _length;
+
+        public bool IsFull => _length >= Size;
+
+        public void Add(ReadOnlySpan<byte> id, long firstMs, long lastMs, bool text, ReadOnlySpan<byte> parts)
+        {
+            var need = _length + 4 + id.Length + 8 + 8 + 1 + 4 + parts.Length;
+            if (need > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(need, _bytes.Length * 2)); // a row larger than a batch
+            }
+
+            var to = _bytes.AsSpan(_length);
+            BinaryPrimitives.WriteInt32LittleEndian(to, id.Length);
+            id.CopyTo(to[4..]);
+            to = to[(4 + id.Length)..];
+            BinaryPrimitives.WriteInt64LittleEndian(to, firstMs);
+            BinaryPrimitives.WriteInt64LittleEndian(to[8..], lastMs);
+            to[16] = text ? (byte)1 : (byte)0;
+            BinaryPrimitives.WriteInt32LittleEndian(to[17..], parts.Length);
+            parts.CopyTo(to[21..]);
+            _length = need;
+        }
+
+        public void Clear() => _length = 0;
+
+        public RowReader Rows() => new(_bytes.AsSpan(0, _length));
+
+        /// <summary>The rows of a batch, in the order they were added.</summary>
+        public ref struct RowReader(ReadOnlySpan<byte> rest)
+        {
+            private ReadOnlySpan<byte> _rest = rest;
+
+            public bool Next(out ReadOnlySpan<byte> id, out long firstMs, out long lastMs, out bool text, out ReadOnlySpan<byte> parts)
+            {
+                if (_rest.IsEmpty)
+                {
+                    id = parts = default;
+                    (firstMs, lastMs, text) = (0, 0, false);
+                    return false;
+                }
+
+                var idLength = BinaryPrimitives.ReadInt32LittleEndian(_rest);
+                id = _rest.Slice(4, idLength);
+                var after = _rest[(4 + idLength)..];
+                firstMs = BinaryPrimitives.ReadInt64LittleEndian(after);
+                lastMs = BinaryPrimitives.ReadInt64LittleEndian(after[8..]);
+                text = after[16] != 0;
+                var partsLength = BinaryPrimitives.ReadInt32LittleEndian(after[17..]);
+                parts = after.Slice(21, partsLength);
+                _rest = after[(21 + partsLength)..];
+                return true;
+            }
+        }
     }
 
     /// <summary>

@@ -107,6 +107,61 @@ public sealed class StoreAndWriterTests : IDisposable
         Assert.Equal((47, 890, 0.47m), (ascending.Totals.Requests, ascending.Totals.Tokens.InputTokens, ascending.Totals.CostUsd));
     }
 
+    /// <summary>
+    /// A store whose session rows fill many of the batches the reading thread hands to the adding
+    /// one: 4,000 sessions, each seen by both sources with a model of its own per source.
+    /// </summary>
+    private async Task<SqliteUsageStore> ManySessionsAsync()
+    {
+        var store = await StoreAsync();
+        var day = new DateTimeOffset(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
+        var calls = Enumerable.Range(0, 4_000).SelectMany(i => new[]
+        {
+            Record(day.AddSeconds(i), "gpt-5.2", new TokenUsage(i, 0, 0, 1, 0), 0.01m) with { SessionId = $"s{i:D4}" },
+            Record(day.AddSeconds(i + 1), "o4-mini", new TokenUsage(2 * i, 0, 0, 1, 0), 0.01m) with { SessionId = $"s{i:D4}", Source = "codex-log" },
+        });
+        await store.AppendAsync(calls.ToList(), Ct);
+        return store;
+    }
+
+    [Fact]
+    public async Task SessionRead_OfThousandsOfSessions_AddsUpEachOnce_WhereverItsRowsFallInTheBatches()
+    {
+        var store = await ManySessionsAsync();
+
+        var sessions = await store.ReadSessionsAsync(null, null, null, Ct);
+
+        Assert.Equal(4_000, sessions.Count);
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            var s = sessions[i];
+            Assert.Equal($"s{i:D4}", s.SessionId);
+            Assert.Equal(["o4-mini", "gpt-5.2"], s.Models); // the codex-log row comes first in the table
+            Assert.Equal(
+                [1, 2L * i, 0, 0, 1, 0, 10_000_000_000, 0, 0, 1, i, 0, 0, 1, 0, 10_000_000_000, 0, 0],
+                s.Sums.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task SessionRead_OfACorruptRowEarlyInALargeStore_FailsWithItsError_InsteadOfWaitingForever()
+    {
+        var store = await ManySessionsAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.FullName, "t.db")}"))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE session_totals SET parts = x'000000' WHERE session_id = 's0001'";
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        // On a thread of its own: the read steps SQLite on the caller's thread, so a hang would not reach the timeout otherwise.
+        var read = Task.Run(() => store.ReadSessionsAsync(null, null, null, Ct), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => read);
+        Assert.Contains("cut short", error.Message);
+    }
+
     [Fact]
     public async Task AppendAndRead_RoundTripsEveryFieldAndExactCost()
     {
