@@ -143,8 +143,7 @@ public sealed record PeriodReport(ReportPeriod Period, IReadOnlyList<PeriodRow> 
 /// <summary>
 /// One session (a Codex thread, or a client's session id through the gateway). A row the report
 /// builds from the store's counts makes its <see cref="Totals"/> and <see cref="Models"/> when
-/// they are asked for, a new one each time (adding to them changes nothing here): a report of
-/// every session of a large store holds one object per session, not four.
+/// they are asked for, a new one each time (adding to them changes nothing here).
 /// </summary>
 public sealed class SessionRow
 {
@@ -188,51 +187,75 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         IUsageStore store, ReportRange range, IReadOnlyDictionary<string, CodexSession> codexSessions, CancellationToken cancellationToken)
     {
         var sessions = await store.ReadSessionsAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
-        var rows = new SessionRow[sessions.Count];
         var lastTicks = new long[sessions.Count];
+        var order = new int[sessions.Count];
+        Span<long> all = stackalloc long[SessionUsage.CountsPerModel];
         var layouts = new Dictionary<IReadOnlyList<string>, ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their list
-        for (var i = 0; i < rows.Length; i++)
+        for (var i = 0; i < order.Length; i++)
         {
             var session = sessions[i];
-            if (!layouts.TryGetValue(session.Models, out var layout))
+            (lastTicks[i], order[i]) = (session.LastActivity.UtcTicks, i);
+            AddModels(session.Sums.Span, all);
+            if (!layouts.ContainsKey(session.Models))
             {
-                layout = new ModelTotals.Layout(session.Models);
-                layouts[session.Models] = layout;
+                layouts[session.Models] = new ModelTotals.Layout(session.Models);
             }
-
-            rows[i] = new SessionRow(session, layout, codexSessions.GetValueOrDefault(session.SessionId));
-            lastTicks[i] = session.LastActivity.UtcTicks;
         }
 
         // By last activity, then by id (ordinal) where that is the same: the keys sort as numbers,
         // then each run of equal keys by id.
-        Array.Sort(lastTicks, rows);
-        for (int start = 0, end; start < rows.Length; start = end)
+        Array.Sort(lastTicks, order);
+        for (int start = 0, end; start < order.Length; start = end)
         {
-            for (end = start + 1; end < rows.Length && lastTicks[end] == lastTicks[start]; end++)
+            for (end = start + 1; end < order.Length && lastTicks[end] == lastTicks[start]; end++)
             {
             }
 
             if (end - start > 1)
             {
-                Array.Sort(rows, start, end - start, Comparer<SessionRow>.Create((a, b) => string.CompareOrdinal(a.SessionId, b.SessionId)));
+                Array.Sort(order, start, end - start, Comparer<int>.Create((a, b) => string.CompareOrdinal(sessions[a].SessionId, sessions[b].SessionId)));
             }
         }
 
         if (range.Descending)
         {
-            Array.Reverse(rows);
-        }
-
-        Span<long> all = stackalloc long[SessionUsage.CountsPerModel];
-        foreach (var session in sessions)
-        {
-            AddModels(session.Sums.Span, all);
+            Array.Reverse(order);
         }
 
         var totals = new UsageTotals();
         totals.Add(all);
-        return new SessionReport(rows, totals, range.TimeZone);
+        return new SessionReport(new SessionRows(sessions, order, layouts, codexSessions), totals, range.TimeZone);
+    }
+
+    /// <summary>
+    /// The report's rows over the sessions as the store read them, in the report's order; each row
+    /// is made when it is read, a new one each time. A report of every session of a large store
+    /// holds no object per session beyond what the store read.
+    /// </summary>
+    private sealed class SessionRows(
+        IReadOnlyList<SessionUsage> sessions, int[] order, IReadOnlyDictionary<IReadOnlyList<string>, ModelTotals.Layout> layouts, IReadOnlyDictionary<string, CodexSession> codexSessions)
+        : IReadOnlyList<SessionRow>
+    {
+        public int Count => order.Length;
+
+        public SessionRow this[int index]
+        {
+            get
+            {
+                var session = sessions[order[index]];
+                return new SessionRow(session, layouts[session.Models], codexSessions.GetValueOrDefault(session.SessionId));
+            }
+        }
+
+        public IEnumerator<SessionRow> GetEnumerator()
+        {
+            for (var i = 0; i < order.Length; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>The totals of a session's counts, all its models together.</summary>
