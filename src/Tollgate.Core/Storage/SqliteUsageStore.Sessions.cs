@@ -225,6 +225,7 @@ public sealed partial class SqliteUsageStore
         private readonly List<long> _sums = [];
         private readonly List<(string[] Names, ReadOnlyCollection<string> View)> _modelLists = [];
         private readonly List<int> _hints = []; // per place in a row: where the name last found there is among the known ones
+        private int _lastList; // where the last session's list of models is in _modelLists
         private long[] _slab = [];
         private int _slabUsed;
         private byte[] _id = new byte[64];
@@ -369,11 +370,13 @@ public sealed partial class SqliteUsageStore
         private ReadOnlyCollection<string> SharedModels()
         {
             var models = CollectionsMarshal.AsSpan(_models);
-            foreach (var (names, view) in _modelLists)
+            for (var k = 0; k < _modelLists.Count; k++)
             {
-                if (models.SequenceEqual(names, ReferenceEqualityComparer.Instance))
+                var at = (_lastList + k) % _modelLists.Count; // the previous session's list first: sessions in a row tend to have the same models
+                if (SameNames(models, _modelLists[at].Names))
                 {
-                    return view;
+                    _lastList = at;
+                    return _modelLists[at].View;
                 }
             }
 
@@ -385,6 +388,25 @@ public sealed partial class SqliteUsageStore
             }
 
             return shared;
+        }
+
+        /// <summary>Whether two lists hold the same string objects (a read decodes each name once) in the same order.</summary>
+        private static bool SameNames(ReadOnlySpan<string> models, string[] names)
+        {
+            if (models.Length != names.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (!ReferenceEquals(models[i], names[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private ReadOnlyMemory<long> Keep(ReadOnlySpan<long> sums)
