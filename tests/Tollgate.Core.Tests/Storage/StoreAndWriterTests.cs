@@ -76,12 +76,12 @@ public sealed class StoreAndWriterTests : IDisposable
     {
         var store = await StoreAsync();
         var day = new DateTimeOffset(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
-        UsageRecord Call(string session, int minutes, string model, int input, string source = "gateway") =>
-            Record(day.AddMinutes(minutes), model, new TokenUsage(input, 0, 0, 1, 0), 0.01m) with { SessionId = session, Source = source };
+        UsageRecord Call(string session, int minutes, string model, int input, string source = "gateway", decimal cost = 0.01m) =>
+            Record(day.AddMinutes(minutes), model, new TokenUsage(input, 0, 0, 1, 0), cost) with { SessionId = session, Source = source };
         await store.AppendAsync(
         [
             // Sessions last active at the same instant (enough of them for the sort to partition), stored in another order than their ids'.
-            .. Enumerable.Range(0, 40).Select(i => Call($"tie-{39 - i:D2}", 10, "gpt-5.2", 1)),
+            .. Enumerable.Range(0, 40).Select(i => Call($"tie-{39 - i:D2}", 10, "gpt-5.2", 1, cost: 0.0125m)),
             // Each source with its own models, in different name order; one model in both.
             Call("mixed", 1, "o4-mini", 10), Call("mixed", 2, "gpt-5.2", 20),
             Call("mixed", 3, "o4-mini", 40, "codex-log"), Call("mixed", 4, "gpt-5.1-codex", 80, "codex-log"),
@@ -104,7 +104,8 @@ public sealed class StoreAndWriterTests : IDisposable
         Assert.Equal([("claude-sonnet-4-5", 200L), ("gpt-5.1-codex", 400L)], ascending.Sessions[2].Models.Select(m => (m.Key, m.Value.Tokens.InputTokens)));
         Assert.Equal([("o4-mini", 100L)], ascending.Sessions[1].Models.Select(m => (m.Key, m.Value.Tokens.InputTokens)));
         Assert.All(ascending.Sessions.Skip(3), s => Assert.Equal((1, 1), (s.Totals.Requests, s.Totals.Tokens.InputTokens)));
-        Assert.Equal((47, 890, 0.47m), (ascending.Totals.Requests, ascending.Totals.Tokens.InputTokens, ascending.Totals.CostUsd));
+        Assert.Equal((47, 890, 0.57m), (ascending.Totals.Requests, ascending.Totals.Tokens.InputTokens, ascending.Totals.CostUsd));
+        Assert.Equal("0.5700", ascending.Totals.CostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture)); // the rows' decimal places, as the period reports' totals have them
     }
 
     /// <summary>

@@ -189,13 +189,16 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         var sessions = await store.ReadSessionsAsync(range.FromUtc, range.UntilUtc, range.Source, cancellationToken);
         var lastTicks = new long[sessions.Count];
         var order = new int[sessions.Count];
-        Span<long> all = stackalloc long[SessionUsage.CountsPerModel];
+        var totals = new UsageTotals();
+        Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
         var layouts = new Dictionary<IReadOnlyList<string>, ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their list
         for (var i = 0; i < order.Length; i++)
         {
             var session = sessions[i];
             (lastTicks[i], order[i]) = (session.LastActivity.UtcTicks, i);
-            AddModels(session.Sums.Span, all);
+            sums.Clear();
+            AddModels(session.Sums.Span, sums);
+            totals.Add(sums); // session by session, as the rows show them: the total's cost has the decimal places theirs have
             if (!layouts.ContainsKey(session.Models))
             {
                 layouts[session.Models] = new ModelTotals.Layout(session.Models);
@@ -222,8 +225,6 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
             Array.Reverse(order);
         }
 
-        var totals = new UsageTotals();
-        totals.Add(all);
         return new SessionReport(new SessionRows(sessions, order, layouts, codexSessions), totals, range.TimeZone);
     }
 
