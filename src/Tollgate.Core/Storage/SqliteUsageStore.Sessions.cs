@@ -94,6 +94,15 @@ public sealed partial class SqliteUsageStore
         {
             // the adding thread failed: its error follows
         }
+        catch
+        {
+            // SQLite failed or the read was cancelled: the worker is stopped and waited for, so that
+            // nothing it uses is disposed under it (its own outcome no longer matters).
+            await stop.CancelAsync();
+            full.CompleteAdding();
+            await Task.WhenAny(adding);
+            throw;
+        }
         finally
         {
             full.CompleteAdding();

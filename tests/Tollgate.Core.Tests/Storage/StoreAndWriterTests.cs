@@ -164,6 +164,27 @@ public sealed class StoreAndWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionRead_CancelledAtAnyPoint_EndsCancelledOrWhole_NeverHangsOrFailsOtherwise()
+    {
+        var store = await ManySessionsAsync();
+
+        for (var afterMs = 0; afterMs <= 12; afterMs += 2)
+        {
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            cancel.CancelAfter(afterMs);
+            var read = Task.Run(() => store.ReadSessionsAsync(null, null, null, cancel.Token), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            try
+            {
+                Assert.Equal(4_000, (await read).Count);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // cancelled before the end: the other outcome allowed
+            }
+        }
+    }
+
+    [Fact]
     public async Task AppendAndRead_RoundTripsEveryFieldAndExactCost()
     {
         var store = await StoreAsync();
