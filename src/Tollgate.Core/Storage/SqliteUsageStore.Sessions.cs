@@ -99,7 +99,6 @@ public sealed partial class SqliteUsageStore
             // SQLite failed or the read was cancelled: the worker is stopped and waited for, so that
             // nothing it uses is disposed under it (its own outcome no longer matters).
             await stop.CancelAsync();
-            full.CompleteAdding();
             await Task.WhenAny(adding);
             throw;
         }
@@ -382,7 +381,7 @@ public sealed partial class SqliteUsageStore
             for (var k = 0; k < _modelLists.Count; k++)
             {
                 var at = (_lastList + k) % _modelLists.Count; // the previous session's list first: sessions in a row tend to have the same models
-                if (SameNames(models, _modelLists[at].Names))
+                if (models.SequenceEqual(_modelLists[at].Names)) // string equality tries the reference first
                 {
                     _lastList = at;
                     return _modelLists[at].View;
@@ -397,25 +396,6 @@ public sealed partial class SqliteUsageStore
             }
 
             return shared;
-        }
-
-        /// <summary>Whether two lists hold the same string objects (a read decodes each name once) in the same order.</summary>
-        private static bool SameNames(ReadOnlySpan<string> models, string[] names)
-        {
-            if (models.Length != names.Length)
-            {
-                return false;
-            }
-
-            for (var i = 0; i < names.Length; i++)
-            {
-                if (!ReferenceEquals(models[i], names[i]))
-                {
-                    return false;
-                }
-            }
-
-            return true;
         }
 
         private ReadOnlyMemory<long> Keep(ReadOnlySpan<long> sums)

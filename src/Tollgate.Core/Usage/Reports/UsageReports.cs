@@ -172,7 +172,7 @@ public sealed class SessionRow
 
     public DateTimeOffset LastActivity { get; }
 
-    public UsageTotals Totals => _totals ?? SessionReport.Total(_sums.Span);
+    public UsageTotals Totals => _totals ?? SessionReport.AddSession(new UsageTotals(), _sums.Span);
 
     public IReadOnlyDictionary<string, UsageTotals> Models => _models ?? new ModelTotals(_layout!, _sums);
 
@@ -190,15 +190,12 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         var lastTicks = new long[sessions.Count];
         var order = new int[sessions.Count];
         var totals = new UsageTotals();
-        Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
         var layouts = new Dictionary<IReadOnlyList<string>, ModelTotals.Layout>(ReferenceEqualityComparer.Instance); // sessions with the same models share their list
         for (var i = 0; i < order.Length; i++)
         {
             var session = sessions[i];
             (lastTicks[i], order[i]) = (session.LastActivity.UtcTicks, i);
-            sums.Clear();
-            AddModels(session.Sums.Span, sums);
-            totals.Add(sums); // session by session, as the rows show them: the total's cost has the decimal places theirs have
+            AddSession(totals, session.Sums.Span); // session by session, as the rows show them: the total's cost has the decimal places theirs have
             if (!layouts.ContainsKey(session.Models))
             {
                 layouts[session.Models] = new ModelTotals.Layout(session.Models);
@@ -259,19 +256,10 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    /// <summary>The totals of a session's counts, all its models together.</summary>
-    internal static UsageTotals Total(ReadOnlySpan<long> counts)
+    /// <summary>Adds a session's counts, all its models together (one cost conversion for the session), to <paramref name="totals"/> and returns it.</summary>
+    internal static UsageTotals AddSession(UsageTotals totals, ReadOnlySpan<long> counts)
     {
         Span<long> sums = stackalloc long[SessionUsage.CountsPerModel];
-        AddModels(counts, sums);
-        var totals = new UsageTotals();
-        totals.Add(sums);
-        return totals;
-    }
-
-    /// <summary>Adds the nine counts of each model in <paramref name="counts"/> to <paramref name="sums"/>.</summary>
-    private static void AddModels(ReadOnlySpan<long> counts, Span<long> sums)
-    {
         for (var at = 0; at < counts.Length; at += SessionUsage.CountsPerModel)
         {
             for (var c = 0; c < sums.Length; c++)
@@ -279,6 +267,9 @@ public sealed record SessionReport(IReadOnlyList<SessionRow> Sessions, UsageTota
                 sums[c] += counts[at + c];
             }
         }
+
+        totals.Add(sums);
+        return totals;
     }
 }
 
