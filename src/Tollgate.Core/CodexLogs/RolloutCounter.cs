@@ -167,6 +167,11 @@ public sealed class RolloutCounter
             return line.IsEmpty || line[0] == '{' ? RolloutLine.Skipped : RolloutLine.Malformed;
         }
 
+        if (!LooksLikeObject(line))
+        {
+            return RolloutLine.Malformed;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(line);
@@ -352,12 +357,38 @@ public sealed class RolloutCounter
     /// <summary>A line without the carriage return of a CRLF ending.</summary>
     private static ReadOnlySpan<byte> WithoutCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
 
+    /// <summary>
+    /// Whether the line can be one JSON object: it starts with <c>{</c> and ends with <c>}</c>
+    /// (blanks aside). A line cut short, the usual malformed line, fails here instead of in the
+    /// parser, whose exception costs 30 µs each and 50 ms the first time in a process.
+    /// </summary>
+    private static bool LooksLikeObject(ReadOnlySpan<byte> line)
+    {
+        int start = 0, end = line.Length - 1;
+        while (start <= end && line[start] is (byte)' ' or (byte)'\t')
+        {
+            start++;
+        }
+
+        while (end > start && line[end] is (byte)' ' or (byte)'\t')
+        {
+            end--;
+        }
+
+        return end > start && line[start] == '{' && line[end] == '}';
+    }
+
     /// <summary>What reading a line that is not the JSON its markers promised throws: the line is malformed, not the file.</summary>
     private static bool IsMalformed(Exception e) => e is JsonException or InvalidOperationException or FormatException or ArgumentException;
 
     /// <summary>The usage limits of a line <see cref="Read"/> marked with <see cref="RolloutLine.RateLimitsLater"/>; null when they hold none.</summary>
     public static RateLimitSnapshot? ReadRateLimitsOf(ReadOnlySpan<byte> line)
     {
+        if (!LooksLikeObject(WithoutCr(line)))
+        {
+            return null;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(WithoutCr(line));

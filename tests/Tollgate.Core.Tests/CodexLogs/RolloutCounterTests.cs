@@ -104,7 +104,11 @@ public sealed class RolloutCounterTests
         Assert.Equal(RolloutLineKind.Skipped, counter.Read(Bytes("""{"timestamp":"2026-11-23T09:00:03Z","type":"something_new","payload":{}}""")).Kind);
         Assert.Equal(RolloutLineKind.Malformed, counter.Read(Bytes("""{"timestamp":"2026-11-23T09:00:04Z","type":"event_msg","payload":{"type":"token_count","info":{"total_tok""")).Kind);
         Assert.Equal(RolloutLineKind.Malformed, counter.Read([0xFF, 0xFE, 0x00, 0x12, 0x80]).Kind);
+        Assert.Equal(RolloutLineKind.Malformed, counter.Read(Bytes("""{"timestamp":"2026-11-23T09:00:04Z","type":"event_msg","payload":{"type":"token_count","info":{,}}}""")).Kind); // closed, broken inside
+        Assert.Equal(RolloutLineKind.Malformed, counter.Read(Bytes("""token_count {"info":{}}""")).Kind);
         Assert.Equal(RolloutLineKind.Call, counter.Read(Bytes(TokenCount(5, UsageJson(10, 0, 1, 0), UsageJson(10, 0, 1, 0)) + "\r")).Kind); // CRLF
+        Assert.Equal(RolloutLineKind.Call, counter.Read(Bytes(" \t" + TokenCount(6, UsageJson(20, 0, 2, 0), UsageJson(10, 0, 1, 0)) + "  ")).Kind); // blanks around
+        Assert.Null(RolloutCounter.ReadRateLimitsOf(Bytes("""{"timestamp":"2026-11-23T09:00:04Z","type":"event_msg","payload":{"type":"token_count","rate_limits":{"primary""")));
     }
 
     /// <summary>
