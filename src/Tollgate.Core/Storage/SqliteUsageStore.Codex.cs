@@ -101,7 +101,7 @@ public sealed partial class SqliteUsageStore
 
         InsertSnapshots(connection, limits.Select(u => new SnapshotRow(
             u.Found.RateLimits!.Time.ToUnixTimeMilliseconds(), CodexLogSource, u.File.ThreadId, u.Found.RateLimits.PlanType,
-            JsonSerializer.Serialize(u.Found.RateLimits, StoreJson.Default.RateLimitSnapshot), u.File.Path)).ToList());
+            StoreJsonWriter.Write(u.Found.RateLimits), u.File.Path)).ToList());
 
         UpsertSessions(connection, updates);
         UpsertCursors(connection, updates, now);
@@ -145,7 +145,7 @@ public sealed partial class SqliteUsageStore
         {
             var cursor = u.File.Cursor;
             upsert.Add(u.File.Path).Add(u.File.Home).Add(u.File.ThreadId).Add(cursor.Offset).Add(cursor.Size).Add(cursor.ModifiedAt.ToUnixTimeMilliseconds())
-                .Add(cursor.Identity).Add(cursor.State is null ? null : JsonSerializer.Serialize(cursor.State, StoreJson.Default.RolloutState))
+                .Add(cursor.Identity).Add(cursor.State is null ? null : StoreJsonWriter.Write(cursor.State))
                 .Add(u.File.MalformedLines).Add(u.File.OversizedLines).Add(now.ToUnixTimeMilliseconds()).Run();
         }
     }

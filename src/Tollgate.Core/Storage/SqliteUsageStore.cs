@@ -57,7 +57,7 @@ public sealed partial class SqliteUsageStore : IUsageStore
             r.Source,
             r.SessionId,
             r.RateLimits.PlanType,
-            JsonSerializer.Serialize(r.RateLimits, StoreJson.Default.RateLimitSnapshot),
+            StoreJsonWriter.Write(r.RateLimits),
             null)).ToList();
         InsertSnapshots(connection, snapshots);
     }
