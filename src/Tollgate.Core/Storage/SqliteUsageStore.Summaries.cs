@@ -47,25 +47,21 @@ public sealed partial class SqliteUsageStore
         foreach (var r in records)
         {
             var counts = new RecordCounts(r);
-            var model = r.Model ?? "";
-            bucketSums.Add(new SummaryKey(0, counts.Ms / BucketMs, r.Source, model), counts);
+            var texts = new KeyTexts(r.Source, r.Model ?? "", r.Account ?? "", r.ReasoningEffort ?? "", r.SessionId);
+            bucketSums.Add(texts.BySourceAndModel(0, counts.Ms / BucketMs), counts);
             if (r.SessionId is not null)
             {
-                sessionSums.Add(new SummaryKey(0, 0, r.Source, model, SessionId: r.SessionId), counts);
+                sessionSums.Add(texts.BySession(), counts);
             }
 
             foreach (var (level, unit, sourceOnly) in RollupLevels)
             {
-                rollupSums.Add(
-                    sourceOnly
-                        ? new SummaryKey(level, unit(counts.Ms), r.Source, "")
-                        : new SummaryKey(level, unit(counts.Ms), r.Source, model, r.Account ?? "", r.ReasoningEffort ?? ""),
-                    counts);
+                rollupSums.Add(sourceOnly ? texts.BySource(level, unit(counts.Ms)) : texts.ByAll(level, unit(counts.Ms)), counts);
             }
 
             if (zone is not null)
             {
-                daySums.Add(new SummaryKey(0, LocalDay(r.Time, zone), r.Source, model), counts);
+                daySums.Add(texts.BySourceAndModel(0, LocalDay(r.Time, zone)), counts);
             }
         }
 
@@ -194,8 +190,65 @@ public sealed partial class SqliteUsageStore
             : "CASE " + string.Concat(offsets.Skip(1).Select((o, i) => $"WHEN bucket < {o.StartSlot} THEN {offsets[i].OffsetSlots} ")) + $"ELSE {offsets[^1].OffsetSlots} END");
     }
 
-    /// <summary>What a summary row is keyed by: a level and unit (slot, hour, day, month) or a session, a source and model, for rollups an account and effort.</summary>
-    private sealed record SummaryKey(int Level, long Unit, string Source, string Model, string Account = "", string Effort = "", string? SessionId = null);
+    /// <summary>
+    /// What a summary row is keyed by: a level and unit (slot, hour, day, month) or a session, a
+    /// source and model, for rollups an account and effort. Its hash is made from
+    /// <paramref name="textHash"/>, the hash of its texts, which <see cref="KeyTexts"/> works out
+    /// once per record for all of that record's keys: hashing each key's texts again (as a
+    /// record's own hash does) was a third of adding up a first ingest's summaries.
+    /// </summary>
+    private sealed class SummaryKey(int level, long unit, string source, string model, string account, string effort, string? sessionId, int textHash)
+        : IEquatable<SummaryKey>
+    {
+        public int Level { get; } = level;
+        public long Unit { get; } = unit;
+        public string Source { get; } = source;
+        public string Model { get; } = model;
+        public string Account { get; } = account;
+        public string Effort { get; } = effort;
+        public string? SessionId { get; } = sessionId;
+        private int TextHash { get; } = textHash;
+
+        public override int GetHashCode() => unchecked((((TextHash * 31) + Level) * 31) + Unit.GetHashCode());
+
+        public override bool Equals(object? obj) => Equals(obj as SummaryKey);
+
+        public bool Equals(SummaryKey? other) =>
+            other is not null && other.Unit == Unit && other.Level == Level && other.TextHash == TextHash
+            && other.Source == Source && other.Model == Model && other.Account == Account && other.Effort == Effort && other.SessionId == SessionId;
+    }
+
+    /// <summary>One record's key texts with their hashes, each worked out once, making the <see cref="SummaryKey"/>s the record adds to.</summary>
+    private readonly struct KeyTexts
+    {
+        private static readonly int EmptyHash = string.Empty.GetHashCode();
+
+        private readonly string _source, _model, _account, _effort;
+        private readonly string? _sessionId;
+        private readonly int _bySource, _bySourceAndModel, _byAll, _bySession;
+
+        public KeyTexts(string source, string model, string account, string effort, string? sessionId)
+        {
+            (_source, _model, _account, _effort, _sessionId) = (source, model, account, effort, sessionId);
+            int sourceHash = source.GetHashCode(), modelHash = model.GetHashCode();
+            _bySource = Hash(sourceHash, EmptyHash, EmptyHash, EmptyHash, 0);
+            _bySourceAndModel = Hash(sourceHash, modelHash, EmptyHash, EmptyHash, 0);
+            _byAll = Hash(sourceHash, modelHash, account.GetHashCode(), effort.GetHashCode(), 0);
+            _bySession = Hash(sourceHash, modelHash, EmptyHash, EmptyHash, sessionId?.GetHashCode() ?? 0);
+        }
+
+        public SummaryKey BySource(int level, long unit) => new(level, unit, _source, "", "", "", null, _bySource);
+
+        public SummaryKey BySourceAndModel(int level, long unit) => new(level, unit, _source, _model, "", "", null, _bySourceAndModel);
+
+        public SummaryKey ByAll(int level, long unit) => new(level, unit, _source, _model, _account, _effort, null, _byAll);
+
+        public SummaryKey BySession() => new(0, 0, _source, _model, "", "", _sessionId, _bySession);
+
+        /// <summary>One hash of a key's five texts (null as 0), the same for equal texts however the key was made.</summary>
+        private static int Hash(int source, int model, int account, int effort, int session) =>
+            unchecked((((((((source * 31) + model) * 31) + account) * 31) + effort) * 31) + session);
+    }
 
     /// <summary>A record's numbers as every summary adds them (its cost turned into pico-dollars once).</summary>
     private readonly struct RecordCounts(UsageRecord r)
