@@ -57,7 +57,7 @@ internal sealed partial class RawQuery : IDisposable
     /// <summary>Moves to the next row; false when there is none.</summary>
     public bool Read()
     {
-        var rc = SqliteNative.sqlite3_step(_handle);
+        var rc = Native.sqlite3_step(_handle);
         if (rc == raw.SQLITE_ROW)
         {
             return true;
@@ -67,21 +67,45 @@ internal sealed partial class RawQuery : IDisposable
         return false;
     }
 
-    public long Int64(int column) => SqliteNative.sqlite3_column_int64(_handle, column);
+    public long Int64(int column) => Native.sqlite3_column_int64(_handle, column);
 
     /// <summary>Whether the column's value in this row is text (SQLite keeps each value's own type, whatever the column says).</summary>
-    public bool IsText(int column) => SqliteNative.sqlite3_column_type(_handle, column) == raw.SQLITE_TEXT;
+    public bool IsText(int column) => Native.sqlite3_column_type(_handle, column) == raw.SQLITE_TEXT;
 
     /// <summary>The column's bytes (text as UTF-8), valid until the next <see cref="Read"/>.</summary>
     public unsafe ReadOnlySpan<byte> Bytes(int column)
     {
-        var start = SqliteNative.sqlite3_column_blob(_handle, column); // first: it settles the value's form, whose length comes next
-        return start is null ? default : new ReadOnlySpan<byte>(start, SqliteNative.sqlite3_column_bytes(_handle, column));
+        var start = Native.sqlite3_column_blob(_handle, column); // first: it settles the value's form, whose length comes next
+        return start is null ? default : new ReadOnlySpan<byte>(start, Native.sqlite3_column_bytes(_handle, column));
     }
 
     public void Dispose() => _statement.Dispose();
 
     private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _db);
+
+    /// <summary>
+    /// The few SQLite functions a read calls per row, from the library SQLitePCLRaw's provider
+    /// imports by the same name (so the same one, already loaded).
+    /// </summary>
+    private static unsafe partial class Native
+    {
+        private const string Library = "e_sqlite3";
+
+        [LibraryImport(Library)]
+        public static partial int sqlite3_step(nint statement);
+
+        [LibraryImport(Library)]
+        public static partial long sqlite3_column_int64(nint statement, int column);
+
+        [LibraryImport(Library)]
+        public static partial int sqlite3_column_type(nint statement, int column);
+
+        [LibraryImport(Library)]
+        public static partial byte* sqlite3_column_blob(nint statement, int column);
+
+        [LibraryImport(Library)]
+        public static partial int sqlite3_column_bytes(nint statement, int column);
+    }
 }
 
 /// <summary>
