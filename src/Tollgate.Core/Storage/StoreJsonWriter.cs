@@ -12,10 +12,10 @@ namespace Tollgate.Core.Storage;
 /// <see cref="RolloutState"/> and its latest <see cref="RateLimitSnapshot"/> — exactly as
 /// <see cref="StoreJson"/> would (snake_case names, nulls left out, the same escaping; a test
 /// compares the two byte for byte), and <see cref="StoreJson"/> reads them back. A first ingest
-/// writes thousands of each on the one writer thread: through the serializer that cost 35 µs
-/// apiece (its converters over value types are compiled when first used, and a short process
-/// runs them unoptimised), 150 ms of the writer's 1.2 s of CPU; this precompiled code costs a
-/// few µs. Each thread writes into a buffer of its own.
+/// writes thousands of each on the one writer thread, where the serializer's converters over
+/// value types are compiled when first used and run unoptimised in so short a process: a
+/// snapshot cost 35 µs more that way and a state 5 µs, 80 ms of the writer's 1.1 s of CPU
+/// (bench/README.md). Each thread writes into a buffer of its own.
 /// </summary>
 internal static class StoreJsonWriter
 {
