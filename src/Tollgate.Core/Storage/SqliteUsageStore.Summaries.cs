@@ -195,7 +195,7 @@ public sealed partial class SqliteUsageStore
     /// source and model, for rollups an account and effort. Its hash is made from
     /// <paramref name="textHash"/>, the hash of its texts, which <see cref="KeyTexts"/> works out
     /// once per record for all of that record's keys: hashing each key's texts again (as a
-    /// record's own hash does) was a third of adding up a first ingest's summaries.
+    /// record's own hash does) was half of adding up a first ingest's summaries.
     /// </summary>
     private sealed class SummaryKey(int level, long unit, string source, string model, string account, string effort, string? sessionId, int textHash)
         : IEquatable<SummaryKey>

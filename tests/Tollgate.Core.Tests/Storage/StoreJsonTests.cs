@@ -84,6 +84,26 @@ public sealed class StoreJsonTests
         Assert.All(Enumerable.Range(0, states.Length), i => Assert.Equal(JsonSerializer.Serialize(states[i], StoreJson.Default.RolloutState), written[i]));
     }
 
+    /// <summary>
+    /// The properties <see cref="StoreJsonWriter"/> writes, type by type. A property added to one
+    /// of these types fails here until the writer writes it too (the comparisons above would not
+    /// notice one that their values leave null).
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(RolloutState), "LastTotal InOwnSession SawParentMeta Forked SawTotal ThreadId Model Effort Cwd Originator CliVersion ContextWindow ForkedFrom FirstPrompt StartedAt LastActivity LastInputTokens")]
+    [InlineData(typeof(TokenUsage), "InputTokens CachedInputTokens CacheWriteTokens OutputTokens ReasoningTokens CacheWrite1hTokens TotalTokens UncachedInputTokens")]
+    [InlineData(typeof(RateLimitSnapshot), "Time PlanType Windows Credits Account Api IsEmpty")]
+    [InlineData(typeof(RateLimitWindow), "Family Slot UsedPercent WindowMinutes ResetsAt LimitName Kind")]
+    [InlineData(typeof(CreditsState), "HasCredits Unlimited Balance")]
+    [InlineData(typeof(ApiRateLimits), "LimitRequests RemainingRequests ResetRequests LimitTokens RemainingTokens ResetTokens RetryAfter")]
+    public void EveryPropertyTheSerializerWrites_IsOneTheWriterWrites(Type type, string written)
+    {
+        var properties = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+            .Select(p => p.Name);
+        Assert.Equal(written.Split(' ').Order(), properties.Order());
+    }
+
     private static T Pick<T>(Random random, T[] values) => values[random.Next(values.Length)];
 
     private static long? NullableNumber(Random random) => random.Next(3) == 0 ? null : Pick(random, Numbers);
