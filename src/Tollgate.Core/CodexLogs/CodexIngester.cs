@@ -45,11 +45,19 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         // The cursors are read from the store while the homes are listed.
         var knownTask = store.ReadCodexFileStampsAsync(cancellationToken);
         var problems = new List<string>();
-        var (files, canonical) = RolloutFiles.Find(homes, problems);
+        var (files, listed) = RolloutFiles.Find(homes, problems);
         var known = await knownTask;
+
+        // Only the homes read in this run speak for their files. A home left out of it (another
+        // --home) or missing for now (a disk not mounted) keeps what its files counted, and a
+        // thread counted from one of them is not counted again from a copy in a home read now.
+        var homesRead = homes.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
+        var countedElsewhere = known.Values.Where(k => !homesRead.Contains(k.Home) && k.ThreadId is not null)
+            .Select(k => k.ThreadId!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var canonical = listed.Where(f => !countedElsewhere.Contains(RolloutFiles.ThreadOf(f))).ToList();
         var keep = canonical.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var forgotten = 0;
-        foreach (var path in known.Keys.Where(p => !keep.Contains(p)))
+        foreach (var (path, _) in known.Where(k => homesRead.Contains(k.Value.Home) && !keep.Contains(k.Key)))
         {
             await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
             forgotten++;

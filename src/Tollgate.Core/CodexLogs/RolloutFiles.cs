@@ -32,7 +32,7 @@ internal static class RolloutFiles
         var byThread = new Dictionary<string, RolloutFile>(files.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var file in files)
         {
-            var thread = RolloutReader.ThreadIdFromName(file.Path) ?? file.Path;
+            var thread = ThreadOf(file);
             if (!byThread.TryGetValue(thread, out var best) || file.Size > best.Size || (file.Size == best.Size && best.Archived && !file.Archived))
             {
                 byThread[thread] = file;
@@ -41,6 +41,9 @@ internal static class RolloutFiles
 
         return (files, new List<RolloutFile>(byThread.Values));
     }
+
+    /// <summary>The thread a file belongs to, by its name (the file's path when its name carries none).</summary>
+    public static string ThreadOf(RolloutFile file) => RolloutReader.ThreadIdFromName(file.Path) ?? file.Path;
 
     private static IEnumerable<RolloutFile> Enumerate(string home, string dir, bool recurse, bool archived, List<string> problems)
     {

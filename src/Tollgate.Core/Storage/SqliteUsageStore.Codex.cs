@@ -11,20 +11,21 @@ namespace Tollgate.Core.Storage;
 public sealed partial class SqliteUsageStore
 {
     /// <summary>
-    /// The size and modification time each ingested rollout file had when it was last read: all
-    /// a run needs to pass over the files that did not change. Read before every report, so with
+    /// The size and modification time each ingested rollout file had when it was last read (all
+    /// a run needs to pass over the files that did not change), with its home and thread. Read before every report, so with
     /// a plain command (Dapper's first use per row type costs more than these rows).
     /// </summary>
     public async Task<IReadOnlyDictionary<string, CodexFileStamp>> ReadCodexFileStampsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT path, size, modified_ms FROM codex_files";
+        command.CommandText = "SELECT path, size, modified_ms, home, thread_id FROM codex_files";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var files = new Dictionary<string, CodexFileStamp>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            files[reader.GetString(0)] = new CodexFileStamp(reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+            files[reader.GetString(0)] = new CodexFileStamp(
+                reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4));
         }
 
         return files;
@@ -274,8 +275,8 @@ public sealed partial class SqliteUsageStore
 /// <summary>A rollout file as the store knows it: where reading stopped and what it found.</summary>
 public sealed record CodexFileState(string Path, string Home, string? ThreadId, RolloutCursor Cursor, int MalformedLines, int OversizedLines);
 
-/// <summary>A rollout file's size and modification time as last read.</summary>
-public sealed record CodexFileStamp(long Size, DateTimeOffset Modified);
+/// <summary>A rollout file's size and modification time as last read, the home it was read in and its thread.</summary>
+public sealed record CodexFileStamp(long Size, DateTimeOffset Modified, string Home, string? ThreadId);
 
 /// <summary>One file's share of an ingestion batch.</summary>
 public sealed record CodexFileUpdate(CodexFileState File, CodexFileFindings Found, bool Replace);

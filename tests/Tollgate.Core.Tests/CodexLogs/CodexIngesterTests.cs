@@ -103,6 +103,40 @@ public sealed class CodexIngesterTests : IDisposable
     }
 
     [Fact]
+    public async Task AHomeLeftOutOfARun_OrMissingForNow_KeepsWhatItCounted_AndItsThreadsAreNotCountedTwice()
+    {
+        var other = Path.Combine(_dir.FullName, "other-codex");
+        WriteFile(SessionFile(T1, "23"), Meta(T1), Turn("gpt-5", null), TokenCount(3, UsageJson(100, 0, 10, 0), null));
+        string[] t2 = [Meta(T2), Turn("gpt-5", null), TokenCount(3, UsageJson(200, 0, 20, 0), null)];
+        WriteFile(Path.Combine(other, "sessions", "2026", "11", "24", Path.GetFileName(SessionFile(T2, "24"))), t2);
+        var (ingester, store) = await SetUpAsync();
+        await ingester.IngestAsync([Home, other], Ct);
+        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+
+        // `tollgate ingest --home other`: the default home's history stays.
+        var onlyOther = await ingester.IngestAsync([other], Ct);
+        Assert.Equal((0, 0), (onlyOther.FilesForgotten, onlyOther.CallsAdded));
+        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+
+        // A copy of T2 in the default home, read alone: T2 is counted from the other home already.
+        WriteFile(SessionFile(T2, "24"), t2);
+        var onlyDefault = await ingester.IngestAsync([Home], Ct);
+        Assert.Equal((0, 1, 0), (onlyDefault.FilesForgotten, onlyDefault.DuplicateCopies, onlyDefault.CallsAdded));
+        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+
+        // Both homes again: one copy of each thread, nothing lost or added.
+        var both = await ingester.IngestAsync([Home, other], Ct);
+        Assert.Equal(1, both.DuplicateCopies);
+        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+
+        // The other home gone for now (say, a disk not mounted): what it counted stays, and is named.
+        Directory.Move(other, other + "-away");
+        var missing = await ingester.IngestAsync([Home, other], Ct);
+        Assert.Contains(missing.Problems, p => p.Contains(other, StringComparison.Ordinal));
+        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+    }
+
+    [Fact]
     public async Task MalformedLines_AreCountedNotFatal()
     {
         WriteFile(SessionFile(T1, "23"), Meta(T1), "not json at all", Turn("gpt-5", null), "{\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",\"info\":{", TokenCount(3, UsageJson(100, 0, 10, 0), null));
