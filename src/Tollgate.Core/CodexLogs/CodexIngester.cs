@@ -49,15 +49,37 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         var known = await knownTask;
 
         // Only the homes read in this run speak for their files. A home left out of it (another
-        // --home) or missing for now (a disk not mounted) keeps what its files counted, and a
-        // thread counted from one of them is not counted again from a copy in a home read now.
+        // --home) or missing for now (a disk not mounted) keeps what its files counted. A thread
+        // counted from one of them is counted from a copy in a home read now only when that copy
+        // is longer (it holds more: the rule between copies), and the other copy is forgotten.
         var homesRead = homes.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
-        var countedElsewhere = known.Values.Where(k => !homesRead.Contains(k.Home) && k.ThreadId is not null)
-            .Select(k => k.ThreadId!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var canonical = listed.Where(f => !countedElsewhere.Contains(RolloutFiles.ThreadOf(f))).ToList();
+        var countedElsewhere = new Dictionary<string, (string Path, long Size)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (path, stamp) in known)
+        {
+            if (!homesRead.Contains(stamp.Home) && stamp.ThreadId is not null)
+            {
+                countedElsewhere[stamp.ThreadId] = (path, stamp.Size);
+            }
+        }
+
+        var canonical = new List<RolloutFile>(listed.Count);
+        var superseded = new List<string>();
+        foreach (var file in listed)
+        {
+            if (!countedElsewhere.TryGetValue(RolloutFiles.ThreadOf(file), out var other))
+            {
+                canonical.Add(file);
+            }
+            else if (file.Size > other.Size)
+            {
+                canonical.Add(file);
+                superseded.Add(other.Path);
+            }
+        }
+
         var keep = canonical.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var forgotten = 0;
-        foreach (var (path, _) in known.Where(k => homesRead.Contains(k.Value.Home) && !keep.Contains(k.Key)))
+        foreach (var path in known.Where(k => homesRead.Contains(k.Value.Home) && !keep.Contains(k.Key)).Select(k => k.Key).Concat(superseded))
         {
             await store.ForgetCodexFileAsync(path, cancellationToken); // deleted, or another copy now counts
             forgotten++;

@@ -124,16 +124,22 @@ public sealed class CodexIngesterTests : IDisposable
         Assert.Equal((0, 1, 0), (onlyDefault.FilesForgotten, onlyDefault.DuplicateCopies, onlyDefault.CallsAdded));
         Assert.Equal(300, (await TotalAsync(store)).InputTokens);
 
+        // T2 resumed in the default home, read alone: its longer copy counts now, in place of the other's.
+        File.AppendAllText(SessionFile(T2, "24"), TokenCount(9, UsageJson(700, 0, 30, 0), null) + "\n");
+        var resumed = await ingester.IngestAsync([Home], Ct);
+        Assert.Equal((1, 2), (resumed.FilesForgotten, resumed.CallsAdded));
+        Assert.Equal(800, (await TotalAsync(store)).InputTokens);
+
         // Both homes again: one copy of each thread, nothing lost or added.
         var both = await ingester.IngestAsync([Home, other], Ct);
-        Assert.Equal(1, both.DuplicateCopies);
-        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+        Assert.Equal((0, 0, 1), (both.FilesForgotten, both.CallsAdded, both.DuplicateCopies));
+        Assert.Equal(800, (await TotalAsync(store)).InputTokens);
 
         // The other home gone for now (say, a disk not mounted): what it counted stays, and is named.
         Directory.Move(other, other + "-away");
         var missing = await ingester.IngestAsync([Home, other], Ct);
         Assert.Contains(missing.Problems, p => p.Contains(other, StringComparison.Ordinal));
-        Assert.Equal(300, (await TotalAsync(store)).InputTokens);
+        Assert.Equal(800, (await TotalAsync(store)).InputTokens);
     }
 
     [Fact]
