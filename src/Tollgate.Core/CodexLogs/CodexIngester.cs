@@ -45,14 +45,13 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
         // The cursors are read from the store while the homes are listed.
         var knownTask = store.ReadCodexFileStampsAsync(cancellationToken);
         var problems = new List<string>();
-        var (files, listed) = RolloutFiles.Find(homes, problems);
+        var (files, listed, homesRead) = RolloutFiles.Find(homes, problems);
         var known = await knownTask;
 
         // Only the homes read in this run speak for their files. A home left out of it (another
         // --home) or missing for now (a disk not mounted) keeps what its files counted. A thread
         // counted from one of them is counted from a copy in a home read now only when that copy
         // is longer (it holds more: the rule between copies), and the other copy is forgotten.
-        var homesRead = homes.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
         var countedElsewhere = new Dictionary<string, (string Path, long Size)>(StringComparer.OrdinalIgnoreCase);
         foreach (var (path, stamp) in known)
         {

@@ -13,10 +13,12 @@ internal sealed record RolloutFile(string Home, string Path, long Size, DateTime
 internal static class RolloutFiles
 {
     /// <param name="problems">Told of a home that does not exist or a folder that cannot be listed.</param>
-    /// <returns>Every file found, and one per thread.</returns>
-    public static (IReadOnlyList<RolloutFile> All, IReadOnlyList<RolloutFile> Canonical) Find(IReadOnlyList<string> homes, List<string> problems)
+    /// <returns>Every file found, one per thread, and the homes that were there to be listed.</returns>
+    public static (IReadOnlyList<RolloutFile> All, IReadOnlyList<RolloutFile> Canonical, IReadOnlySet<string> HomesListed) Find(
+        IReadOnlyList<string> homes, List<string> problems)
     {
         var files = new List<RolloutFile>();
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var home in homes)
         {
             if (!Directory.Exists(home))
@@ -25,6 +27,7 @@ internal static class RolloutFiles
                 continue;
             }
 
+            listed.Add(home);
             files.AddRange(Enumerate(home, System.IO.Path.Combine(home, "sessions"), recurse: true, archived: false, problems));
             files.AddRange(Enumerate(home, System.IO.Path.Combine(home, "archived_sessions"), recurse: false, archived: true, problems));
         }
@@ -39,7 +42,7 @@ internal static class RolloutFiles
             }
         }
 
-        return (files, new List<RolloutFile>(byThread.Values));
+        return (files, new List<RolloutFile>(byThread.Values), listed);
     }
 
     /// <summary>The thread a file belongs to, by its name (the file's path when its name carries none).</summary>

@@ -19,7 +19,7 @@ public sealed class SessionCatalog(SqliteUsageStore store)
     {
         var cachedTask = store.ReadRolloutSummariesAsync(cancellationToken);
         var problems = new List<string>();
-        var (_, files) = RolloutFiles.Find(homes, problems);
+        var (_, files, _) = RolloutFiles.Find(homes, problems);
         var cached = await cachedTask;
 
         var summaries = new RolloutSummary?[files.Count];

@@ -12,8 +12,9 @@ public sealed partial class SqliteUsageStore
 {
     /// <summary>
     /// The size and modification time each ingested rollout file had when it was last read (all
-    /// a run needs to pass over the files that did not change), with its home and thread. Read before every report, so with
-    /// a plain command (Dapper's first use per row type costs more than these rows).
+    /// a run needs to pass over the files that did not change), with its home and thread. Read
+    /// before every report, so with a plain command (Dapper's first use per row type costs more
+    /// than these rows).
     /// </summary>
     public async Task<IReadOnlyDictionary<string, CodexFileStamp>> ReadCodexFileStampsAsync(CancellationToken cancellationToken)
     {
