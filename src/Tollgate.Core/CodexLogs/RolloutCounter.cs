@@ -106,6 +106,13 @@ public sealed class RolloutCounter
     /// </summary>
     public bool DeferRateLimits { get; init; }
 
+    /// <summary>
+    /// With <see cref="DeferRateLimits"/>, plain <c>token_count</c> lines are read by
+    /// <see cref="TokenCountScanner"/> instead of the JSON parser (the default); tests turn it
+    /// off to compare both ways on the same lines.
+    /// </summary>
+    internal bool ScanTokenCounts { get; init; } = true;
+
     public string? ThreadId => _s.ThreadId;
     public string? Model => _s.Model;
     public string? Effort => _s.Effort;
@@ -174,6 +181,11 @@ public sealed class RolloutCounter
 
         try
         {
+            if (DeferRateLimits && ScanTokenCounts && TokenCountScanner.TryRead(line, out var scanned))
+            {
+                return ReadTokenCount(scanned, limits: null);
+            }
+
             var reader = new Utf8JsonReader(line);
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
@@ -292,14 +304,32 @@ public sealed class RolloutCounter
     private RolloutLine ReadTokenCount(JsonElement root, JsonElement payload)
     {
         var replayed = _s.SawParentMeta && !_s.InOwnSession;
-        var limits = replayed || DeferRateLimits ? null : ReadRateLimits(root, payload);
-        var later = !replayed && DeferRateLimits && payload.TryGetProperty("rate_limits", out var carried) && carried.ValueKind == JsonValueKind.Object;
-        if (!payload.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.Object)
+        var hasInfo = payload.TryGetProperty("info", out var info) && info.ValueKind == JsonValueKind.Object;
+        return ReadTokenCount(
+            new TokenCountLine
+            {
+                InfoIsObject = hasInfo,
+                Total = hasInfo ? ReadUsage(info, "total_token_usage") : null,
+                Last = hasInfo ? ReadUsage(info, "last_token_usage") : null,
+                ContextWindow = hasInfo && info.TryGetProperty("model_context_window", out var window) && window.TryGetInt64(out var w) ? w : null,
+                Model = hasInfo ? Str(info, "model") : null,
+                RateLimitsIsObject = payload.TryGetProperty("rate_limits", out var carried) && carried.ValueKind == JsonValueKind.Object,
+                Root = root,
+            },
+            replayed || DeferRateLimits ? null : ReadRateLimits(root, payload));
+    }
+
+    /// <summary>Counts a <c>token_count</c> line, whichever way it was read; <paramref name="limits"/> are its usage limits when read now.</summary>
+    private RolloutLine ReadTokenCount(in TokenCountLine line, RateLimitSnapshot? limits)
+    {
+        var replayed = _s.SawParentMeta && !_s.InOwnSession;
+        var later = !replayed && DeferRateLimits && line.RateLimitsIsObject;
+        if (!line.InfoIsObject)
         {
             return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits, RateLimitsLater: later); // a rate-limit-only snapshot
         }
 
-        if (info.TryGetProperty("model_context_window", out var window) && window.TryGetInt64(out var w))
+        if (line.ContextWindow is { } w)
         {
             _s = _s with { ContextWindow = w };
         }
@@ -307,12 +337,12 @@ public sealed class RolloutCounter
         if (replayed)
         {
             // Replayed from the parent: keep its total as the baseline, count nothing.
-            _s = _s with { LastTotal = ReadUsage(info, "total_token_usage") ?? _s.LastTotal };
+            _s = _s with { LastTotal = line.Total ?? _s.LastTotal };
             return RolloutLine.Skipped;
         }
 
-        var total = ReadUsage(info, "total_token_usage");
-        var last = ReadUsage(info, "last_token_usage");
+        var total = line.Total;
+        var last = line.Last;
         TokenUsage? counted;
         if (total is { } t)
         {
@@ -346,11 +376,11 @@ public sealed class RolloutCounter
             return new RolloutLine(RolloutLineKind.Skipped, RateLimits: limits, RateLimitsLater: later);
         }
 
-        var time = ReadTime(root) ?? throw new FormatException("no timestamp");
+        var time = line.Time() ?? throw new FormatException("no timestamp");
         _s = _s with { LastActivity = Later(_s.LastActivity, time), LastInputTokens = (last ?? usage).InputTokens };
         return new RolloutLine(
             RolloutLineKind.Call,
-            new CodexCall(time, ThreadId ?? _fileThreadId, Model ?? Str(info, "model"), Model is null, Effort, usage, ContextWindow, Cwd),
+            new CodexCall(time, ThreadId ?? _fileThreadId, Model ?? line.Model, Model is null, Effort, usage, ContextWindow, Cwd),
             RateLimits: limits, RateLimitsLater: later);
     }
 
