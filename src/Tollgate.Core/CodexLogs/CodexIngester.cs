@@ -221,7 +221,7 @@ public sealed class CodexIngester(SqliteUsageStore store, PriceTable prices, Tim
 
     private UsageRecord ToRecord(CodexCall call, string path) => new()
     {
-        Id = Guid.CreateVersion7(call.Time),
+        Id = RecordIds.Version7(call.Time),
         Time = call.Time,
         Source = Source,
         Service = "codex",

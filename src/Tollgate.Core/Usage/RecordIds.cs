@@ -1,0 +1,27 @@
+namespace Tollgate.Core.Usage;
+
+/// <summary>Ids for records made in bulk (a Codex history read at once).</summary>
+public static class RecordIds
+{
+    /// <summary>
+    /// A UUID version 7 for <paramref name="time"/>, as <see cref="Guid.CreateVersion7(DateTimeOffset)"/>
+    /// makes it (48 bits of Unix milliseconds, the version and variant bits, 74 random bits), with
+    /// the random bits from <see cref="Random.Shared"/> (seeded from the system once per thread).
+    /// <see cref="Guid.CreateVersion7(DateTimeOffset)"/> asks the kernel for them each time: a
+    /// read of <c>/dev/urandom</c> per record, 23,000 system calls in a first ingest of the bench home.
+    /// </summary>
+    public static Guid Version7(DateTimeOffset time)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Random.Shared.NextBytes(bytes);
+        var ms = time.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(ms >> (8 * (5 - i)));
+        }
+
+        bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F));
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
+        return new Guid(bytes, bigEndian: true);
+    }
+}
