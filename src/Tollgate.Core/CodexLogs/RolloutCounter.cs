@@ -484,27 +484,20 @@ public sealed class RolloutCounter
         Math.Max(0, a.ReasoningTokens - b.ReasoningTokens));
 
     /// <summary>A Codex usage object (OpenAI semantics already: input includes cached and cache writes, output includes reasoning).</summary>
-    private static TokenUsage? ReadUsage(JsonElement info, string name)
-    {
-        if (!info.TryGetProperty(name, out var u) || u.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
+    private static TokenUsage? ReadUsage(JsonElement info, string name) =>
+        info.TryGetProperty(name, out var u) && u.ValueKind == JsonValueKind.Object
+            ? UsageOf(
+                Long(u, "input_tokens"),
+                Long(u, "cached_input_tokens"),
+                Long(u, "cache_read_input_tokens"),
+                Long(u, "cache_write_input_tokens"),
+                Long(u, "output_tokens"),
+                Long(u, "reasoning_output_tokens"))
+            : null;
 
-        var input = Long(u, "input_tokens");
-        var output = Long(u, "output_tokens");
-        if (input is null && output is null)
-        {
-            return null;
-        }
-
-        return new TokenUsage(
-            input ?? 0,
-            Long(u, "cached_input_tokens") ?? Long(u, "cache_read_input_tokens") ?? 0,
-            Long(u, "cache_write_input_tokens") ?? 0,
-            output ?? 0,
-            Long(u, "reasoning_output_tokens") ?? 0);
-    }
+    /// <summary>A usage object's whole-number fields as tokens: none without input and output tokens; <c>cache_read_input_tokens</c> is older writers' name for the cached ones.</summary>
+    internal static TokenUsage? UsageOf(long? input, long? cached, long? cacheRead, long? cacheWrite, long? output, long? reasoning) =>
+        input is null && output is null ? null : new TokenUsage(input ?? 0, cached ?? cacheRead ?? 0, cacheWrite ?? 0, output ?? 0, reasoning ?? 0);
 
     /// <summary>ISO 8601 text, or a number of seconds or milliseconds since the epoch.</summary>
     internal static DateTimeOffset? ReadTime(JsonElement root)

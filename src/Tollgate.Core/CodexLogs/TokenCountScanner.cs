@@ -112,7 +112,7 @@ internal static class TokenCountScanner
         return DateTimeOffset.TryParse(Encoding.ASCII.GetString(quoted[1..^1]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
     }
 
-    /// <summary>A usage object as <c>RolloutCounter</c> reads it: null without input and output tokens.</summary>
+    /// <summary>A usage object as <c>RolloutCounter</c> reads it.</summary>
     private static TokenUsage? Usage(ReadOnlySpan<byte> line, ReadOnlySpan<Capture> captures, Slot usage)
     {
         if (captures[(int)usage].Kind != Kind.Object)
@@ -121,19 +121,13 @@ internal static class TokenCountScanner
         }
 
         var fields = captures.Slice((int)(usage == Slot.Total ? Slot.TotalInput : Slot.LastInput), (int)UsageField.Count);
-        var input = Long(line, fields[(int)UsageField.Input]);
-        var output = Long(line, fields[(int)UsageField.Output]);
-        if (input is null && output is null)
-        {
-            return null;
-        }
-
-        return new TokenUsage(
-            input ?? 0,
-            Long(line, fields[(int)UsageField.Cached]) ?? Long(line, fields[(int)UsageField.CacheRead]) ?? 0,
-            Long(line, fields[(int)UsageField.CacheWrite]) ?? 0,
-            output ?? 0,
-            Long(line, fields[(int)UsageField.Reasoning]) ?? 0);
+        return RolloutCounter.UsageOf(
+            Long(line, fields[(int)UsageField.Input]),
+            Long(line, fields[(int)UsageField.Cached]),
+            Long(line, fields[(int)UsageField.CacheRead]),
+            Long(line, fields[(int)UsageField.CacheWrite]),
+            Long(line, fields[(int)UsageField.Output]),
+            Long(line, fields[(int)UsageField.Reasoning]));
     }
 
     /// <summary>A number that is a whole <see cref="long"/>, read as the parser's <c>TryGetInt64</c> reads it; null for anything else.</summary>
