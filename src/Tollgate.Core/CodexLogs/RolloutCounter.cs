@@ -159,7 +159,7 @@ public sealed class RolloutCounter
     }
 
     /// <summary>How far into a line its type is looked for.</summary>
-    private const int HeadBytes = 160;
+    internal const int HeadBytes = 160;
 
     private static bool MayMatterAnywhere(ReadOnlySpan<byte> line) =>
         line.IndexOf("token_count"u8) >= 0 || line.IndexOf("turn_context"u8) >= 0 || line.IndexOf("session_meta"u8) >= 0

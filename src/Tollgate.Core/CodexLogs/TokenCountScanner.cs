@@ -55,14 +55,11 @@ internal static class TokenCountScanner
     /// <summary>Deeper lines are left to the parser (Codex's go four levels deep).</summary>
     public const int MaxDepth = 16;
 
-    /// <summary>How far into a line the scanner looks for <c>"token_count"</c> before it takes the line on.</summary>
-    private const int HeadBytes = 160;
-
     /// <summary>Reads a <c>token_count</c> line; false when the line is anything else or is not plain enough (the parser reads it then).</summary>
     public static bool TryRead(ReadOnlySpan<byte> line, out TokenCountLine found)
     {
         found = default;
-        if (line[..Math.Min(line.Length, HeadBytes)].IndexOf("\"token_count\""u8) < 0)
+        if (line[..Math.Min(line.Length, RolloutCounter.HeadBytes)].IndexOf("\"token_count\""u8) < 0) // where Codex writes a line's type
         {
             return false;
         }

@@ -19,60 +19,40 @@ internal sealed class BulkInsert : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
-    private readonly Bound[] _kinds;
-    private readonly long[] _numbers;
-    private readonly double[] _reals;
-    private readonly string?[] _texts;
+    private readonly Slot[] _bound;
     private int _column;
 
     public BulkInsert(SqliteConnection connection, string sql)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
-        var count = raw.sqlite3_bind_parameter_count(_statement);
-        _kinds = new Bound[count];
-        _numbers = new long[count];
-        _reals = new double[count];
-        _texts = new string?[count];
+        _bound = new Slot[raw.sqlite3_bind_parameter_count(_statement)];
     }
 
-    private enum Bound : byte
+    private enum Kind : byte
     {
-        Nothing,
+        Unknown,
         Null,
         Number,
         Real,
         Text,
     }
 
+    /// <summary>What a parameter holds (texts compared by value, ordinally).</summary>
+    private readonly record struct Slot(Kind Kind, long Number = 0, double Real = 0, string? Text = null);
+
     public BulkInsert Add(long value)
     {
-        var i = _column++;
-        if (_kinds[i] == Bound.Number && _numbers[i] == value)
-        {
-            return this;
-        }
-
-        _kinds[i] = Bound.Nothing;
-        Check(raw.sqlite3_bind_int64(_statement, i + 1, value));
-        (_kinds[i], _numbers[i]) = (Bound.Number, value);
-        return this;
+        var slot = new Slot(Kind.Number, Number: value);
+        return Bound(slot, out var i) ? this : Remember(i, slot, raw.sqlite3_bind_int64(_statement, i + 1, value));
     }
 
     public BulkInsert Add(long? value) => value is { } v ? Add(v) : AddNull();
 
     public BulkInsert Add(double value)
     {
-        var i = _column++;
-        if (_kinds[i] == Bound.Real && _reals[i].Equals(value))
-        {
-            return this;
-        }
-
-        _kinds[i] = Bound.Nothing;
-        Check(raw.sqlite3_bind_double(_statement, i + 1, value));
-        (_kinds[i], _reals[i]) = (Bound.Real, value);
-        return this;
+        var slot = new Slot(Kind.Real, Real: value);
+        return Bound(slot, out var i) ? this : Remember(i, slot, raw.sqlite3_bind_double(_statement, i + 1, value));
     }
 
     public BulkInsert Add(double? value) => value is { } v ? Add(v) : AddNull();
@@ -84,29 +64,33 @@ internal sealed class BulkInsert : IDisposable
             return AddNull();
         }
 
-        var i = _column++;
-        if (_kinds[i] == Bound.Text && string.Equals(_texts[i], value, StringComparison.Ordinal))
-        {
-            return this;
-        }
-
-        _kinds[i] = Bound.Nothing;
-        Check(raw.sqlite3_bind_text(_statement, i + 1, value));
-        (_kinds[i], _texts[i]) = (Bound.Text, value);
-        return this;
+        var slot = new Slot(Kind.Text, Text: value);
+        return Bound(slot, out var i) ? this : Remember(i, slot, raw.sqlite3_bind_text(_statement, i + 1, value));
     }
 
     public BulkInsert AddNull()
     {
-        var i = _column++;
-        if (_kinds[i] == Bound.Null)
+        var slot = new Slot(Kind.Null);
+        return Bound(slot, out var i) ? this : Remember(i, slot, raw.sqlite3_bind_null(_statement, i + 1));
+    }
+
+    /// <summary>Moves to the next parameter; true when it already holds this value. Otherwise it is marked unknown until the bind succeeds.</summary>
+    private bool Bound(Slot slot, out int i)
+    {
+        i = _column++;
+        if (_bound[i] == slot)
         {
-            return this;
+            return true;
         }
 
-        _kinds[i] = Bound.Nothing;
-        Check(raw.sqlite3_bind_null(_statement, i + 1));
-        _kinds[i] = Bound.Null;
+        _bound[i] = default;
+        return false;
+    }
+
+    private BulkInsert Remember(int i, Slot slot, int rc)
+    {
+        Check(rc);
+        _bound[i] = slot;
         return this;
     }
 

@@ -1,6 +1,6 @@
 namespace Tollgate.Core.Usage;
 
-/// <summary>Ids for records made in bulk (a Codex history read at once).</summary>
+/// <summary>The ids of usage records, the gateway's and the Codex logs' alike.</summary>
 public static class RecordIds
 {
     /// <summary>

@@ -27,7 +27,7 @@ internal static class UsageRecords
 
         return new UsageRecord
         {
-            Id = Guid.CreateVersion7(meter.StartTime),
+            Id = RecordIds.Version7(meter.StartTime),
             Time = meter.StartTime,
             Source = "gateway",
             Service = meter.Route.Service,
