@@ -376,5 +376,36 @@ internal static class Migrations
         GROUP BY session_id, source;
         CREATE INDEX ix_session_totals_last ON session_totals(last_ms);
         """,
+        """
+        -- Each rollout file's path once, in source_files, and its number in the records and the
+        -- messages: the path in every one of their rows and in two indexes was 40 % of the store a
+        -- whole Codex history makes, and as much of what its first ingest wrote.
+        CREATE TABLE source_files (
+            source_id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO source_files (path)
+        SELECT source_file FROM usage_records WHERE source_file IS NOT NULL
+        UNION SELECT source_file FROM codex_messages;
+
+        DROP INDEX ix_usage_records_source_file;
+        ALTER TABLE usage_records ADD COLUMN source_id INTEGER;
+        UPDATE usage_records SET source_id = (SELECT s.source_id FROM source_files s WHERE s.path = usage_records.source_file)
+        WHERE source_file IS NOT NULL;
+        ALTER TABLE usage_records DROP COLUMN source_file;
+        CREATE INDEX ix_usage_records_source_id ON usage_records(source_id) WHERE source_id IS NOT NULL;
+
+        CREATE TABLE codex_messages_by_id (
+            time_ms INTEGER NOT NULL,
+            session_id TEXT,
+            source_id INTEGER NOT NULL
+        );
+        INSERT INTO codex_messages_by_id
+        SELECT m.time_ms, m.session_id, s.source_id FROM codex_messages m JOIN source_files s ON s.path = m.source_file;
+        DROP TABLE codex_messages;
+        ALTER TABLE codex_messages_by_id RENAME TO codex_messages;
+        CREATE INDEX ix_codex_messages_time ON codex_messages(time_ms);
+        CREATE INDEX ix_codex_messages_source_id ON codex_messages(source_id);
+        """,
     ];
 }

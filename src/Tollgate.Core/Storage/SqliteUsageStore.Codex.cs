@@ -79,14 +79,15 @@ public sealed partial class SqliteUsageStore
 
         // The whole batch at once: one insert loop, one summary upsert per slot and session, one
         // statement per table reused for every file.
-        await AppendAsync(connection, tx, updates.SelectMany(u => u.Found.Records).ToList());
-        using (var messages = new BulkInsert(connection, "INSERT INTO codex_messages (time_ms, session_id, source_file) VALUES (?, ?, ?)"))
+        using var sources = new SourceFileIds(connection);
+        await AppendAsync(connection, tx, updates.SelectMany(u => u.Found.Records).ToList(), sources);
+        using (var messages = new BulkInsert(connection, "INSERT INTO codex_messages (time_ms, session_id, source_id) VALUES (?, ?, ?)"))
         {
             foreach (var update in updates)
             {
                 foreach (var sent in update.Found.Messages)
                 {
-                    messages.Add(sent.ToUnixTimeMilliseconds()).Add(update.File.ThreadId).Add(update.File.Path).Run();
+                    messages.Add(sent.ToUnixTimeMilliseconds()).Add(update.File.ThreadId).Add(sources.Of(update.File.Path)).Run();
                 }
             }
         }
@@ -158,14 +159,17 @@ public sealed partial class SqliteUsageStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await RemoveFileRecordsAsync(connection, tx, path);
-        await connection.ExecuteAsync("DELETE FROM codex_sessions WHERE file = @path; DELETE FROM codex_files WHERE path = @path", new { path }, tx);
+        await connection.ExecuteAsync(
+            "DELETE FROM codex_sessions WHERE file = @path; DELETE FROM codex_files WHERE path = @path; DELETE FROM source_files WHERE path = @path",
+            new { path },
+            tx);
         await tx.CommitAsync(cancellationToken);
     }
 
     private static async Task RemoveFileRecordsAsync(SqliteConnection connection, SqliteTransaction tx, string path)
     {
         var old = new List<UsageRecord>();
-        await using (var reader = await connection.ExecuteReaderAsync("SELECT * FROM usage_records WHERE source_file = @path AND duplicate_of IS NULL", new { path }, tx))
+        await using (var reader = await connection.ExecuteReaderAsync(RecordSelect + " WHERE f.path = @path AND r.duplicate_of IS NULL", new { path }, tx))
         {
             var parser = reader.GetRowParser<RecordRow>();
             while (await reader.ReadAsync())
@@ -178,8 +182,8 @@ public sealed partial class SqliteUsageStore
         await AddToSummariesAsync(connection, tx, old, sign: -1);
         await connection.ExecuteAsync(
             """
-            DELETE FROM usage_records WHERE source_file = @path;
-            DELETE FROM codex_messages WHERE source_file = @path;
+            DELETE FROM usage_records WHERE source_id = (SELECT source_id FROM source_files WHERE path = @path);
+            DELETE FROM codex_messages WHERE source_id = (SELECT source_id FROM source_files WHERE path = @path);
             DELETE FROM rate_limit_snapshots WHERE source_file = @path;
             """,
             new { path },
@@ -247,7 +251,7 @@ public sealed partial class SqliteUsageStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             home is null
                 ? "SELECT COUNT(*) FROM codex_messages WHERE time_ms >= @from AND time_ms < @until"
-                : "SELECT COUNT(*) FROM codex_messages m JOIN codex_files f ON f.path = m.source_file WHERE f.home = @home AND m.time_ms >= @from AND m.time_ms < @until",
+                : "SELECT COUNT(*) FROM codex_messages m JOIN source_files s ON s.source_id = m.source_id JOIN codex_files f ON f.path = s.path WHERE f.home = @home AND m.time_ms >= @from AND m.time_ms < @until",
             new { home, from = from.ToUnixTimeMilliseconds(), until = until.ToUnixTimeMilliseconds() },
             cancellationToken: cancellationToken));
     }

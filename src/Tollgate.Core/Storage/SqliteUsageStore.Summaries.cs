@@ -387,15 +387,15 @@ public sealed partial class SqliteUsageStore
 
             var fromLog = key.Source == CodexLogSource;
             var times = indexes.Select(i => marked[i].Time.ToUnixTimeMilliseconds()).ToList();
-            var sql = fromLog
+            var where = fromLog
                 ? """
-                  SELECT * FROM usage_records g WHERE session_id = @session AND source = 'gateway' AND time_ms BETWEEN @min AND @max
-                      AND input_tokens IS NOT NULL AND usage_estimated = 0
-                      AND NOT EXISTS (SELECT 1 FROM usage_records d WHERE d.duplicate_of = g.id)
+                  WHERE r.session_id = @session AND r.source = 'gateway' AND r.time_ms BETWEEN @min AND @max
+                      AND r.input_tokens IS NOT NULL AND r.usage_estimated = 0
+                      AND NOT EXISTS (SELECT 1 FROM usage_records d WHERE d.duplicate_of = r.id)
                   """
-                : "SELECT * FROM usage_records WHERE session_id = @session AND source = 'codex-log' AND time_ms BETWEEN @min AND @max AND duplicate_of IS NULL";
+                : "WHERE r.session_id = @session AND r.source = 'codex-log' AND r.time_ms BETWEEN @min AND @max AND r.duplicate_of IS NULL";
             var candidates = new List<UsageRecord>();
-            await using (var reader = await connection.ExecuteReaderAsync(sql, new { session = key.SessionId, min = times.Min() - windowMs, max = times.Max() + windowMs }, tx))
+            await using (var reader = await connection.ExecuteReaderAsync(RecordSelect + " " + where, new { session = key.SessionId, min = times.Min() - windowMs, max = times.Max() + windowMs }, tx))
             {
                 var parser = reader.GetRowParser<RecordRow>();
                 while (await reader.ReadAsync())

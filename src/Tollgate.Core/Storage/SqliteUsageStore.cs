@@ -41,7 +41,7 @@ public sealed partial class SqliteUsageStore : IUsageStore
     /// caller's transaction. A call metered both by the gateway and in a Codex log is counted
     /// once (<see cref="MatchDuplicatesAsync"/>).
     /// </summary>
-    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records)
+    private static async Task AppendAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<UsageRecord> records, SourceFileIds? sources = null)
     {
         if (records.Count == 0)
         {
@@ -49,7 +49,11 @@ public sealed partial class SqliteUsageStore : IUsageStore
         }
 
         var (marked, superseded) = await MatchDuplicatesAsync(connection, tx, records);
-        InsertRecords(connection, marked);
+        using (var own = sources is null ? new SourceFileIds(connection) : null)
+        {
+            InsertRecords(connection, marked, sources ?? own!);
+        }
+
         await AddToSummariesAsync(connection, tx, marked.Where(r => r.DuplicateOf is null).ToList(), sign: 1);
         await AddToSummariesAsync(connection, tx, superseded, sign: -1);
         var snapshots = records.Where(r => r.RateLimits is { IsEmpty: false }).Select(r => new SnapshotRow(
@@ -81,10 +85,10 @@ public sealed partial class SqliteUsageStore : IUsageStore
     public async IAsyncEnumerable<UsageRecord> ReadAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var sql = "SELECT * FROM usage_records WHERE time_ms >= @from AND time_ms < @until"
-            + (query.Source is null ? "" : " AND source = @source")
-            + (query.IncludeDuplicates ? "" : " AND duplicate_of IS NULL")
-            + " ORDER BY time_ms, id";
+        var sql = RecordSelect + " WHERE r.time_ms >= @from AND r.time_ms < @until"
+            + (query.Source is null ? "" : " AND r.source = @source")
+            + (query.IncludeDuplicates ? "" : " AND r.duplicate_of IS NULL")
+            + " ORDER BY r.time_ms, r.id";
         var args = new
         {
             from = query.From?.ToUnixTimeMilliseconds() ?? long.MinValue,
@@ -109,12 +113,12 @@ public sealed partial class SqliteUsageStore : IUsageStore
         await using var connection = await OpenAsync(cancellationToken);
         // The page's rows are picked by rowid first: without filters that walk is on the index alone,
         // so skipping 500,000 records costs tens of milliseconds, not a read of each one.
-        var sql = "SELECT * FROM usage_records WHERE rowid IN (SELECT rowid FROM usage_records WHERE time_ms >= @from AND time_ms < @until AND duplicate_of IS NULL"
+        var sql = RecordSelect + " WHERE r.rowid IN (SELECT rowid FROM usage_records WHERE time_ms >= @from AND time_ms < @until AND duplicate_of IS NULL"
             + (page.Source is null ? "" : " AND source = @Source")
             + (page.Model is null ? "" : " AND model = @Model")
             + (page.Account is null ? "" : " AND account = @Account")
             + (page.Failed switch { true => " AND outcome <> 'Success'", false => " AND outcome = 'Success'", null => "" })
-            + " ORDER BY time_ms DESC, id DESC LIMIT @Limit OFFSET @Offset) ORDER BY time_ms DESC, id DESC";
+            + " ORDER BY time_ms DESC, id DESC LIMIT @Limit OFFSET @Offset) ORDER BY r.time_ms DESC, r.id DESC";
         var args = new
         {
             from = page.From?.ToUnixTimeMilliseconds() ?? long.MinValue,
@@ -167,12 +171,12 @@ public sealed partial class SqliteUsageStore : IUsageStore
         INSERT OR IGNORE INTO usage_records (id, time_ms, source, service, endpoint, method, status, model, stream, transport,
             latency_ms, ttfb_ms, usage_state, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
             output_tokens, reasoning_tokens, usage_estimated, cost_pusd, session_id, service_tier, reasoning_effort, outcome,
-            error_type, response_id, account, attempt, source_file, duplicate_of)
+            error_type, response_id, account, attempt, source_id, duplicate_of)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """;
 
     // The hot insert: one prepared statement bound by position (see BulkInsert); values in column order.
-    private static void InsertRecords(SqliteConnection connection, IReadOnlyList<UsageRecord> records)
+    private static void InsertRecords(SqliteConnection connection, IReadOnlyList<UsageRecord> records, SourceFileIds sources)
     {
         if (records.Count == 0)
         {
@@ -187,10 +191,16 @@ public sealed partial class SqliteUsageStore : IUsageStore
                 .Add(r.UsageState.ToString()).Add(r.Usage?.InputTokens).Add(r.Usage?.CachedInputTokens).Add(r.Usage?.CacheWriteTokens)
                 .Add(r.Usage?.CacheWrite1hTokens).Add(r.Usage?.OutputTokens).Add(r.Usage?.ReasoningTokens).Add(r.UsageEstimated ? 1 : 0)
                 .Add(Money.ToPico(r.CostUsd)).Add(r.SessionId).Add(r.ServiceTier).Add(r.ReasoningEffort).Add(r.Outcome.ToString())
-                .Add(r.ErrorType).Add(r.ResponseId).Add(r.Account).Add(r.Attempt).Add(r.SourceFile).Add(r.DuplicateOf?.ToString("N"))
+                .Add(r.ErrorType).Add(r.ResponseId).Add(r.Account).Add(r.Attempt).Add(sources.Of(r.SourceFile)).Add(r.DuplicateOf?.ToString("N"))
                 .Run();
         }
     }
+
+    /// <summary>
+    /// Every column of the records (<c>r</c>), in <see cref="RecordRow"/>'s order: the table's own,
+    /// then the path of the rollout file a record was read from, which <c>source_files</c> keeps.
+    /// </summary>
+    private const string RecordSelect = "SELECT r.*, f.path AS source_file FROM usage_records r LEFT JOIN source_files f ON f.source_id = r.source_id";
 
     private static UsageRecord FromRow(RecordRow row) => new()
     {
@@ -234,7 +244,7 @@ public sealed partial class SqliteUsageStore : IUsageStore
         long stream, string transport, double latency_ms, double? ttfb_ms, string usage_state, long? input_tokens,
         long? cached_input_tokens, long? cache_write_tokens, long? cache_write_1h_tokens, long? output_tokens,
         long? reasoning_tokens, long usage_estimated, long? cost_pusd, string? session_id, string? service_tier,
-        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account, long? attempt, string? source_file, string? duplicate_of);
+        string? reasoning_effort, string outcome, string? error_type, string? response_id, string? account, long? attempt, string? duplicate_of, long? source_id, string? source_file);
 #pragma warning restore IDE1006
 }
 

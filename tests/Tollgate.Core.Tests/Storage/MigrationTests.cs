@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Tollgate.Core.Storage;
+using Tollgate.Core.Usage;
 
 namespace Tollgate.Core.Tests.Storage;
 
@@ -47,6 +48,97 @@ public sealed class MigrationTests : IDisposable
         Assert.Empty(await store.ReadSessionsAsync(null, null, "codex-log", Ct));
     }
 
+    /// <summary>
+    /// Takes a store written by this version back to the shape it had before migration 14: each
+    /// record and message with its rollout file's path, no <c>source_files</c>. A test that winds
+    /// <c>user_version</c> back to an earlier step starts with it, so that the later steps run on
+    /// the tables they were written for.
+    /// </summary>
+    private const string BeforeSourceFiles = """
+        DROP INDEX ix_usage_records_source_id;
+        ALTER TABLE usage_records ADD COLUMN source_file TEXT;
+        UPDATE usage_records SET source_file = (SELECT s.path FROM source_files s WHERE s.source_id = usage_records.source_id);
+        ALTER TABLE usage_records DROP COLUMN source_id;
+        CREATE INDEX ix_usage_records_source_file ON usage_records(source_file) WHERE source_file IS NOT NULL;
+        CREATE TABLE codex_messages_by_path (time_ms INTEGER NOT NULL, session_id TEXT, source_file TEXT NOT NULL);
+        INSERT INTO codex_messages_by_path SELECT m.time_ms, m.session_id, s.path FROM codex_messages m JOIN source_files s ON s.source_id = m.source_id;
+        DROP TABLE codex_messages;
+        ALTER TABLE codex_messages_by_path RENAME TO codex_messages;
+        CREATE INDEX ix_codex_messages_time ON codex_messages(time_ms);
+        CREATE INDEX ix_codex_messages_source_file ON codex_messages(source_file);
+        DROP TABLE source_files;
+
+        """;
+
+    [Fact]
+    public async Task RolloutPaths_MoveToSourceFiles_AndEachRecordAndMessageKeepsItsFile()
+    {
+        // A store at step 13 holds the path in every Codex record and message.
+        var path = Path.Combine(_dir.FullName, "paths.db");
+        var store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+        var files = new[] { "/h/sessions/a.jsonl", "/h/sessions/b.jsonl", "/other/c.jsonl" };
+        var records = new Tollgate.Testing.UsageRecordGenerator { Count = 90, Days = 5 }.Generate()
+            .Select((r, i) => r.Source == "codex-log" ? r with { SourceFile = files[i % files.Length] } : r)
+            .ToList();
+        Assert.True(records.Count(r => r.SourceFile is not null) > 20, "the generator must make Codex records");
+        await store.AppendAsync(records, Ct);
+        var time = records[0].Time;
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = BeforeSourceFiles + """
+                INSERT INTO codex_files (path, home, thread_id, offset, size, modified_ms, identity, updated_ms)
+                VALUES ('/h/sessions/a.jsonl', '/h', 'a', 1, 1, 0, 'x', 0), ('/h/sessions/b.jsonl', '/h', 'b', 1, 1, 0, 'x', 0),
+                       ('/other/c.jsonl', '/other', 'c', 1, 1, 0, 'x', 0);
+                INSERT INTO codex_messages (time_ms, session_id, source_file)
+                VALUES ($t, 'a', '/h/sessions/a.jsonl'), ($t, 'a', '/h/sessions/a.jsonl'), ($t, 'b', '/h/sessions/b.jsonl'), ($t, 'c', '/other/c.jsonl');
+                PRAGMA user_version = 13;
+                """;
+            command.Parameters.AddWithValue("$t", time.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+
+        SqliteConnection.ClearAllPools();
+        store = new SqliteUsageStore(path);
+        await store.MigrateAsync(Ct);
+
+        var read = new Dictionary<Guid, string?>();
+        await foreach (var r in store.ReadAsync(new UsageQuery(IncludeDuplicates: true), Ct))
+        {
+            read[r.Id] = r.SourceFile;
+        }
+
+        Assert.Equal(records.ToDictionary(r => r.Id, r => r.SourceFile), read);
+        var (from, until) = (time.AddMinutes(-1), time.AddMinutes(1));
+        Assert.Equal(3, await store.CountCodexMessagesAsync("/h", from, until, Ct));
+        Assert.Equal(4, await store.CountCodexMessagesAsync(null, from, until, Ct));
+
+        // Forgetting a file takes out its records, their share of the summaries and its messages, and nothing else.
+        await store.ForgetCodexFileAsync("/h/sessions/a.jsonl", Ct);
+        var left = new List<UsageRecord>();
+        await foreach (var r in store.ReadAsync(new UsageQuery(IncludeDuplicates: true), Ct))
+        {
+            left.Add(r);
+        }
+
+        Assert.Equal(records.Where(r => r.SourceFile != "/h/sessions/a.jsonl").Select(r => r.Id).Order(), left.Select(r => r.Id).Order());
+        Assert.Equal(left.Count(r => r.DuplicateOf is null), (await store.ReadDaysAsync(null, null, null, TimeZoneInfo.Utc, Ct)).Sum(d => d.Totals.Requests));
+        Assert.Equal(1, await store.CountCodexMessagesAsync("/h", from, until, Ct));
+        await using (var connection = new SqliteConnection("Data Source=" + path))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT (SELECT COUNT(*) FROM pragma_table_info('usage_records') WHERE name = 'source_file')
+                    + (SELECT COUNT(*) FROM pragma_table_info('codex_messages') WHERE name = 'source_file')
+                    + (SELECT COUNT(*) FROM source_files WHERE path = '/h/sessions/a.jsonl')
+                """;
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync(Ct))!);
+        }
+    }
+
     [Fact]
     public async Task TheSeriesAndMonthRollups_AreBuiltFromAStoreWrittenBeforeThem()
     {
@@ -66,7 +158,7 @@ public sealed class MigrationTests : IDisposable
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM usage_rollups WHERE level >= 2; DROP INDEX ix_usage_records_time_id; CREATE INDEX ix_usage_records_time ON usage_records(time_ms); DROP TABLE session_totals; PRAGMA user_version = 9;";
+            command.CommandText = BeforeSourceFiles + "DELETE FROM usage_rollups WHERE level >= 2; DROP INDEX ix_usage_records_time_id; CREATE INDEX ix_usage_records_time ON usage_records(time_ms); DROP TABLE session_totals; PRAGMA user_version = 9;";
             await command.ExecuteNonQueryAsync(Ct);
         }
 
@@ -132,7 +224,7 @@ public sealed class MigrationTests : IDisposable
         {
             await connection.OpenAsync(Ct);
             await using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE session_totals; PRAGMA user_version = 11;";
+            command.CommandText = BeforeSourceFiles + "DROP TABLE session_totals; PRAGMA user_version = 11;";
             await command.ExecuteNonQueryAsync(Ct);
         }
 
