@@ -66,10 +66,17 @@ internal sealed class IngestCommand : Command
         Options.Add(_json);
         SetAction(async (parse, ct) =>
         {
+            // The store is opened (created, on a first run) while the config loads, as for the reports.
+            var opened = Task.Run(() => CliContext.OpenStoreAsync(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath, ct), ct);
             var (paths, config) = CliContext.Load(parse.GetValue(configOption));
             if (config is null)
             {
                 return ExitCodes.InvalidConfig;
+            }
+
+            if (await opened is null)
+            {
+                return ExitCodes.StorageUnavailable;
             }
 
             var json = parse.GetValue(_json);
