@@ -328,6 +328,15 @@ public sealed partial class SqliteUsageStore
         }
     }
 
+    private static string OtherSource(string source) => source == CodexLogSource ? GatewaySource : CodexLogSource;
+
+    /// <summary>Whether any record of the source counts (month rollups hold every counted record).</summary>
+    private static bool HasCounted(SqliteConnection connection, string source)
+    {
+        using var query = new RawQuery(connection, "SELECT 1 FROM usage_rollups WHERE level = 4 AND source = $source LIMIT 1");
+        return query.Bind("$source", source).Read();
+    }
+
     /// <summary>
     /// Finds, for records about to be stored, the same call already metered by the other
     /// source: same session, same input, cached, output and reasoning tokens, within
@@ -358,7 +367,9 @@ public sealed partial class SqliteUsageStore
             }
         }
 
-        if (groups.Count == 0)
+        // A source that has stored nothing has no call to match: a first ingest of Codex logs
+        // without a gateway, batch after batch. Its month rollups (a few rows) tell at once.
+        if (!groups.Keys.Select(k => OtherSource(k.Source)).Distinct().Any(source => HasCounted(connection, source)))
         {
             return (marked, superseded);
         }
@@ -380,7 +391,7 @@ public sealed partial class SqliteUsageStore
 
         foreach (var (key, indexes) in groups)
         {
-            if (!seen.Contains(key with { Source = key.Source == CodexLogSource ? GatewaySource : CodexLogSource }))
+            if (!seen.Contains(key with { Source = OtherSource(key.Source) }))
             {
                 continue;
             }
