@@ -30,11 +30,23 @@ public static partial class ConfigLoader
         "daily_tokens", "monthly_tokens", "daily_usd", "monthly_usd", "enabled", "tags",
     ];
 
-    private static RoutingOptions BuildRouting(Builder b) => b.RoutingValues with
+    private static RoutingOptions BuildRouting(Builder b)
     {
-        DefaultPool = b.DefaultPool,
-        Pools = b.PoolEdits.ToDictionary(p => p.Key, p => p.Value.Aggregate(b.DefaultPool, (o, edit) => edit(o)), StringComparer.OrdinalIgnoreCase),
-    };
+        // Each pool is the default pool with its own settings laid over it, in the order they were read.
+        var pools = new Dictionary<string, Routing.PoolOptions>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, edits) in b.PoolEdits)
+        {
+            var pool = b.DefaultPool;
+            foreach (var edit in edits)
+            {
+                pool = edit(pool);
+            }
+
+            pools[name] = pool;
+        }
+
+        return b.RoutingValues with { DefaultPool = b.DefaultPool, Pools = pools };
+    }
 
     private static void ApplyPools(string name, TomlTable pools, Builder builder, List<string> errors)
     {

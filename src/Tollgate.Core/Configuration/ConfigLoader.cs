@@ -148,13 +148,21 @@ public static partial class ConfigLoader
             builder.BodyLog = Path.GetFullPath(bodyLog); // typed in a shell: relative to where it was typed
         }
 
-        foreach (var (variable, value) in environment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // Only the settings, in name order (errors in a stable order). Sorted as a list of names, not
+        // through LINQ over the pairs: generic code no ReadyToRun image holds, compiled at every start.
+        var variables = new List<string>();
+        foreach (var name in environment.Keys)
         {
-            if (!variable.StartsWith("TOLLGATE_", StringComparison.Ordinal) || !variable.Contains("__", StringComparison.Ordinal))
+            if (name.StartsWith("TOLLGATE_", StringComparison.Ordinal) && name.Contains("__", StringComparison.Ordinal))
             {
-                continue;
+                variables.Add(name);
             }
+        }
 
+        variables.Sort(StringComparer.Ordinal);
+        foreach (var variable in variables)
+        {
+            var value = environment[variable];
             var parts = variable["TOLLGATE_".Length..].ToLowerInvariant().Split("__");
             if (parts.Length != 2)
             {

@@ -30,9 +30,12 @@ public sealed partial class PriceTable
     public static PriceTable Create(PricingOptions? options, IReadOnlyDictionary<string, ModelPrice>? overrides = null)
     {
         var prices = new Dictionary<string, ModelPrice>(BuiltInPrices.Create(), StringComparer.OrdinalIgnoreCase);
-        foreach (var (model, price) in (options?.Models ?? new Dictionary<string, ModelPrice>()).Concat(overrides ?? new Dictionary<string, ModelPrice>()))
+        foreach (var layer in new[] { options?.Models, overrides })
         {
-            prices[model] = price;
+            foreach (var (model, price) in layer ?? new Dictionary<string, ModelPrice>())
+            {
+                prices[model] = price;
+            }
         }
 
         return new PriceTable(prices, options?.Aliases, options?.Default);

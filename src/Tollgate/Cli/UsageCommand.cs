@@ -164,28 +164,30 @@ internal sealed class UsageReportCommand : Command
         }
 
         var view = new ReportView(parse.GetValue(_options.Breakdown), !parse.GetValue(_options.NoCost), parse.GetValue(_options.Compact));
+        var built = await report;
+        if (parse.GetValue(_options.Json))
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            await (built is PeriodReport periods
+                ? ReportJson.WritePeriodsAsync(stdout, periods, view, cancellationToken)
+                : ReportJson.WriteSessionsAsync(stdout, (SessionReport)built, view, cancellationToken));
+            return ExitCodes.Success;
+        }
+
+        // Spectre's console only for tables: setting it up (the terminal's capabilities) costs a JSON run 8 ms.
         var console = AnsiConsole.Console;
         if (Console.IsOutputRedirected)
         {
             console.Profile.Width = 200; // a file or a pipe has no width: do not wrap model names
         }
 
-        await using var stdout = Console.OpenStandardOutput();
-        var json = parse.GetValue(_options.Json);
-        switch (await report)
+        if (built is PeriodReport table)
         {
-            case PeriodReport periods when json:
-                await ReportJson.WritePeriodsAsync(stdout, periods, view, cancellationToken);
-                break;
-            case PeriodReport periods:
-                ReportTables.WritePeriods(console, periods, view);
-                break;
-            case SessionReport sessions when json:
-                await ReportJson.WriteSessionsAsync(stdout, sessions, view, cancellationToken);
-                break;
-            case SessionReport sessions:
-                ReportTables.WriteSessions(console, sessions, view);
-                break;
+            ReportTables.WritePeriods(console, table, view);
+        }
+        else
+        {
+            ReportTables.WriteSessions(console, (SessionReport)built, view);
         }
 
         return ExitCodes.Success;
