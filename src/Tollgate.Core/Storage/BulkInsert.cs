@@ -78,7 +78,7 @@ internal sealed class BulkInsert : IDisposable
     private bool Bound(Slot slot, out int i)
     {
         i = _column++;
-        if (_bound[i] == slot)
+        if (Same(_bound[i], slot))
         {
             return true;
         }
@@ -86,6 +86,14 @@ internal sealed class BulkInsert : IDisposable
         _bound[i] = default;
         return false;
     }
+
+    /// <summary>
+    /// Field by field, as the record struct's own equality compares (texts ordinally, reals by
+    /// <see cref="double.Equals(double)"/>) but without its generic comparers, which a short
+    /// process runs unoptimized for a while: this runs for every value of every row.
+    /// </summary>
+    private static bool Same(in Slot a, in Slot b) =>
+        a.Kind == b.Kind && a.Number == b.Number && a.Real.Equals(b.Real) && string.Equals(a.Text, b.Text);
 
     private BulkInsert Remember(int i, Slot slot, int rc)
     {

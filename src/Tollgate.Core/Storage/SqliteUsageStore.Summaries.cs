@@ -436,7 +436,7 @@ public sealed partial class SqliteUsageStore
                 {
                     await connection.ExecuteAsync(
                         "UPDATE usage_records SET duplicate_of = @gateway WHERE id = @log",
-                        new { gateway = record.Id.ToString("N"), log = match.Id.ToString("N") },
+                        new { gateway = RecordIds.Text(record.Id), log = RecordIds.Text(match.Id) },
                         tx);
                     superseded.Add(match);
                 }

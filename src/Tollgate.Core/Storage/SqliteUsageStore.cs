@@ -186,12 +186,12 @@ public sealed partial class SqliteUsageStore : IUsageStore
         using var insert = new BulkInsert(connection, InsertRecordSql);
         foreach (var r in records)
         {
-            insert.Add(r.Id.ToString("N")).Add(r.Time.ToUnixTimeMilliseconds()).Add(r.Source).Add(r.Service).Add(r.Endpoint).Add(r.Method)
+            insert.Add(RecordIds.Text(r.Id)).Add(r.Time.ToUnixTimeMilliseconds()).Add(r.Source).Add(r.Service).Add(r.Endpoint).Add(r.Method)
                 .Add(r.Status).Add(r.Model).Add(r.Stream ? 1 : 0).Add(r.Transport).Add(r.LatencyMs).Add(r.TimeToFirstByteMs)
                 .Add(r.UsageState.ToString()).Add(r.Usage?.InputTokens).Add(r.Usage?.CachedInputTokens).Add(r.Usage?.CacheWriteTokens)
                 .Add(r.Usage?.CacheWrite1hTokens).Add(r.Usage?.OutputTokens).Add(r.Usage?.ReasoningTokens).Add(r.UsageEstimated ? 1 : 0)
                 .Add(Money.ToPico(r.CostUsd)).Add(r.SessionId).Add(r.ServiceTier).Add(r.ReasoningEffort).Add(r.Outcome.ToString())
-                .Add(r.ErrorType).Add(r.ResponseId).Add(r.Account).Add(r.Attempt).Add(sources.Of(r.SourceFile)).Add(r.DuplicateOf?.ToString("N"))
+                .Add(r.ErrorType).Add(r.ResponseId).Add(r.Account).Add(r.Attempt).Add(sources.Of(r.SourceFile)).Add(r.DuplicateOf is { } duplicateOf ? RecordIds.Text(duplicateOf) : null)
                 .Run();
         }
     }

@@ -28,4 +28,20 @@ public sealed class RecordIdsTests
         var ids = Enumerable.Range(0, 200_000).Select(_ => RecordIds.Version7(time)).ToHashSet();
         Assert.Equal(200_000, ids.Count);
     }
+
+    [Fact]
+    public void Text_IsWhatToStringNWrites()
+    {
+        var random = new Random(7);
+        var ids = new List<Guid> { Guid.Empty, Guid.AllBitsSet, RecordIds.Version7(DateTimeOffset.UnixEpoch) };
+        for (var i = 0; i < 10_000; i++)
+        {
+            var bytes = new byte[16];
+            random.NextBytes(bytes);
+            ids.Add(new Guid(bytes));
+            ids.Add(RecordIds.Version7(DateTimeOffset.FromUnixTimeMilliseconds(random.NextInt64(0, 253_402_300_799_999))));
+        }
+
+        Assert.All(ids, id => Assert.Equal(id.ToString("N"), RecordIds.Text(id)));
+    }
 }
