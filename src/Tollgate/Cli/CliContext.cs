@@ -50,6 +50,14 @@ internal static class CliContext
         }
     }
 
+    /// <summary>
+    /// Starts opening the store on another thread, for a command to load its config meanwhile:
+    /// the store's path does not depend on the config, and opening it (SQLite's first use, the
+    /// schema on a first run) is the slower of the two.
+    /// </summary>
+    public static Task<SqliteUsageStore?> OpenStoreInBackground(string? configOverride, CancellationToken cancellationToken) =>
+        Task.Run(() => OpenStoreAsync(AppPaths.FromProcess(configOverride).DatabasePath, cancellationToken), cancellationToken);
+
     public static void Error(string message)
     {
         if (Console.IsErrorRedirected)

@@ -66,8 +66,7 @@ internal sealed class IngestCommand : Command
         Options.Add(_json);
         SetAction(async (parse, ct) =>
         {
-            // The store is opened (created, on a first run) while the config loads, as for the reports.
-            var opened = Task.Run(() => CliContext.OpenStoreAsync(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath, ct), ct);
+            var opened = CliContext.OpenStoreInBackground(parse.GetValue(configOption), ct); // created, on a first run
             var (paths, config) = CliContext.Load(parse.GetValue(configOption));
             if (config is null)
             {

@@ -141,7 +141,7 @@ internal sealed class UsageReportCommand : Command
         // A report is a short process, so the slow first steps overlap: SQLite is opened while
         // the config loads, and the report is built while the Codex logs are checked for new
         // lines — and built again if they had any, so it is always current.
-        var opened = Task.Run(() => CliContext.OpenStoreAsync(Core.Configuration.AppPaths.FromProcess(parse.GetValue(configOption)).DatabasePath, cancellationToken), cancellationToken);
+        var opened = CliContext.OpenStoreInBackground(parse.GetValue(configOption), cancellationToken);
         var (paths, config) = CliContext.Load(parse.GetValue(configOption));
         if (config is null)
         {
